@@ -1,0 +1,224 @@
+package io.rafka.node;
+
+import io.rafka.node.config.ConfigException;
+import io.rafka.node.config.NodeConfig;
+import io.rafka.node.grpc.GrpcApi;
+import io.rafka.node.grpc.NodeIdentity;
+import io.rafka.node.http.HealthServer;
+import io.rafka.node.partition.Broker;
+import io.rafka.node.partition.LocalMetadata;
+import io.rafka.storage.LogEngine;
+import io.rafka.storage.local.FsyncPolicy;
+import io.rafka.storage.local.LocalLogConfig;
+import io.rafka.storage.local.LocalLogEngine;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.grpc.server.GrpcServerOptions;
+import io.vertx.grpcio.server.GrpcIoServer;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running node: Vert.x, the storage engine, the broker, the gRPC API and the health endpoints.
+ * {@link #start} returns once the node is ready to serve; {@link #close} stops it and flushes
+ * every log.
+ */
+public final class RafkaNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RafkaNode.class);
+    /** HTTP/2 flow-control window: the 64 KiB default halves streaming produce throughput. */
+    private static final int HTTP2_WINDOW = 4 * 1024 * 1024;
+
+    private final NodeConfig config;
+    private final Vertx vertx;
+    private final ExecutorService storageThreads;
+    private final LogEngine engine;
+    private final Broker broker;
+    private final FileLock dataLock;
+    private final NodeIdentity identity;
+    private final int grpcPort;
+    private final int httpPort;
+    private final HttpServer grpcServer;
+    private final HealthServer health;
+    private volatile boolean closed;
+
+    private RafkaNode(NodeConfig config, Vertx vertx, ExecutorService storageThreads, LogEngine engine, Broker broker,
+                      FileLock dataLock, NodeIdentity identity, int grpcPort, int httpPort, HttpServer grpcServer,
+                      HealthServer health) {
+        this.config = config;
+        this.vertx = vertx;
+        this.storageThreads = storageThreads;
+        this.engine = engine;
+        this.broker = broker;
+        this.dataLock = dataLock;
+        this.identity = identity;
+        this.grpcPort = grpcPort;
+        this.httpPort = httpPort;
+        this.grpcServer = grpcServer;
+        this.health = health;
+    }
+
+    /**
+     * Starts a node. Fails (with the reason, naming the setting) when the data directory is held
+     * by another process, a port is taken, or the stored data cannot be recovered.
+     */
+    public static Future<RafkaNode> start(NodeConfig config) {
+        config.describe().forEach(line -> LOG.info("config {}", line));
+        FileLock lock;
+        try {
+            lock = lockDataDir(config.dataDir());
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+        if (config.eventLoops() > 0) {
+            options.setEventLoopPoolSize(config.eventLoops());
+        }
+        Vertx vertx = Vertx.vertx(options);
+        ExecutorService storage = Executors.newFixedThreadPool(config.storageThreads(), named("rafka-storage"));
+        LocalLogEngine engine = new LocalLogEngine(new LocalLogConfig(config.dataDir().resolve("logs"),
+                FsyncPolicy.valueOf(config.fsync().toUpperCase(Locale.ROOT)), config.fsyncIntervalMs(),
+                4096), storage);
+        LocalMetadata metadata;
+        try {
+            metadata = new LocalMetadata(config.dataDir());
+        } catch (RuntimeException e) {
+            return abort(vertx, storage, engine, lock, e);
+        }
+        Broker broker = new Broker(config, metadata, engine, storage);
+        HealthServer health = new HealthServer(vertx, broker::isReady);
+
+        GrpcIoServer grpc = GrpcIoServer.server(vertx, new GrpcServerOptions()
+                .setMaxMessageSize(2L * config.maxBatchBytes() + 1024 * 1024));
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+                .setHost(config.grpcHost())
+                .setPort(config.grpcPort())
+                .setHttp2ConnectionWindowSize(HTTP2_WINDOW)
+                .setInitialSettings(new Http2Settings().setInitialWindowSize(HTTP2_WINDOW)));
+        server.requestHandler(grpc);
+
+        return Future.fromCompletionStage(broker.start())
+                .compose(v -> server.listen())
+                .compose(s -> health.listen(config.httpHost(), Math.max(config.httpPort(), 0))
+                        .map(httpPort -> new int[] {s.actualPort(), config.httpPort() < 0 ? -1 : httpPort}))
+                .map(ports -> {
+                    String host = config.grpcHost().equals("0.0.0.0") ? "127.0.0.1" : config.grpcHost();
+                    String address = config.advertisedAddress().isEmpty() ? host + ":" + ports[0] : config.advertisedAddress();
+                    NodeIdentity identity = NodeIdentity.of(config.nodeName(), address);
+                    new GrpcApi(broker, identity, config.clusterName()).bind(grpc);
+                    RafkaNode node = new RafkaNode(config, vertx, storage, engine, broker, lock, identity,
+                            ports[0], ports[1], server, health);
+                    vertx.setPeriodic(config.retentionCheckIntervalMs(), id -> broker.applyRetention());
+                    LOG.info("node {} (id {}) serving gRPC on {} and health on port {}", config.nodeName(),
+                            identity.id(), address, ports[1]);
+                    return node;
+                })
+                .recover(err -> abort(vertx, storage, engine, lock, err));
+    }
+
+    private static <T> Future<T> abort(Vertx vertx, ExecutorService storage, LogEngine engine, FileLock lock, Throwable err) {
+        try {
+            engine.close();
+        } catch (RuntimeException ignored) {
+            // already failing: report the original error
+        }
+        storage.shutdownNow();
+        releaseQuietly(lock);
+        return vertx.close().transform(v -> Future.failedFuture(err));
+    }
+
+    public NodeIdentity identity() {
+        return identity;
+    }
+
+    public int grpcPort() {
+        return grpcPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    /** Stops serving, closes every log (flushing it) and releases the data directory. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            grpcServer.close().await(10, TimeUnit.SECONDS);
+            health.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("closing servers: {}", e.toString());
+        }
+        broker.close();
+        engine.close();
+        storageThreads.shutdown();
+        try {
+            storageThreads.awaitTermination(10, TimeUnit.SECONDS);
+            vertx.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("closing vert.x: {}", e.toString());
+        }
+        releaseQuietly(dataLock);
+        LOG.info("node {} stopped", config.nodeName());
+    }
+
+    private static FileLock lockDataDir(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            FileChannel ch = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = ch.tryLock();
+            if (lock == null) {
+                ch.close();
+                throw new ConfigException("data.dir " + dataDir.toAbsolutePath()
+                        + " is in use by another node process; give each node its own data.dir");
+            }
+            return lock;
+        } catch (IOException e) {
+            throw new ConfigException("data.dir " + dataDir.toAbsolutePath() + " cannot be used: " + e.getMessage());
+        }
+    }
+
+    private static void releaseQuietly(FileLock lock) {
+        try {
+            lock.release();
+            lock.channel().close();
+        } catch (IOException ignored) {
+            // the process is stopping; the OS drops the lock anyway
+        }
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,377 @@
+package io.rafka.node.cli;
+
+import io.rafka.client.ConsumerConfig;
+import io.rafka.client.ConsumerRecord;
+import io.rafka.client.ProducerConfig;
+import io.rafka.client.ProducerRecord;
+import io.rafka.client.RafkaAdmin;
+import io.rafka.client.RafkaConsumer;
+import io.rafka.client.RafkaException;
+import io.rafka.client.RafkaProducer;
+import io.rafka.client.TopicPartitionRef;
+import io.grpc.Status;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * Throughput and latency benchmark in the manner of Kafka's producer/consumer perf tools and the
+ * OpenMessaging Benchmark. Prints a progress line every few seconds and, last, one summary line:
+ * {@code bench <scenario> records/s=<n> MB/s=<n> p50_ms=<n> p99_ms=<n> p999_ms=<n> max_ms=<n>}.
+ *
+ * <ul>
+ *   <li>{@code produce}: latency is send() to acknowledgement, per record.</li>
+ *   <li>{@code consume}: reads --records from the earliest offset; latency does not apply.</li>
+ *   <li>{@code e2e}: produces at --rate while consuming from the tail; latency is send() to
+ *       receipt, measured with the sender's monotonic clock carried in the record value.</li>
+ * </ul>
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark produce, consume or end-to-end latency against a running node.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+    @Mixin
+    ClientOptions client;
+    @Parameters(index = "0", description = "produce, consume or e2e.")
+    String scenario;
+    @Option(names = "--topic", defaultValue = "bench", description = "Topic (created when missing). Default ${DEFAULT-VALUE}.")
+    String topic;
+    @Option(names = "--partitions", defaultValue = "6", description = "Partitions when creating the topic (default ${DEFAULT-VALUE}).")
+    int partitions;
+    @Option(names = "--records", defaultValue = "1000000", description = "Records to produce or consume (default ${DEFAULT-VALUE}).")
+    long records;
+    @Option(names = "--record-size", defaultValue = "100", description = "Value size in bytes (default ${DEFAULT-VALUE}; e2e needs >= 8).")
+    int recordSize;
+    @Option(names = "--acks", defaultValue = "leader", description = "none, leader or all (default ${DEFAULT-VALUE}).")
+    String acks;
+    @Option(names = "--batch-bytes", defaultValue = "65536", description = "Producer batch size (default ${DEFAULT-VALUE}).")
+    int batchBytes;
+    @Option(names = "--linger-ms", defaultValue = "5", description = "Producer linger (default ${DEFAULT-VALUE}).")
+    int lingerMs;
+    @Option(names = "--rate", defaultValue = "0", description = "Records/s to produce, 0 = as fast as possible (e2e default 10000).")
+    long rate;
+    @Option(names = "--connections", defaultValue = "2", description = "gRPC connections per client (default ${DEFAULT-VALUE}).")
+    int connections;
+    @Option(names = "--report-interval-ms", defaultValue = "5000", description = "Progress line period (default ${DEFAULT-VALUE}).")
+    long reportIntervalMs;
+    @Option(names = "--name", description = "Scenario label in the summary line (default: the scenario).")
+    String name;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        ensureTopic();
+        String label = name == null ? scenario : name;
+        return switch (scenario) {
+            case "produce" -> produce(label);
+            case "consume" -> consume(label);
+            case "e2e" -> e2e(label);
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "scenario must be produce, consume or e2e, was '" + scenario + "'");
+        };
+    }
+
+    private void validate() {
+        if (records <= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--records must be positive, was " + records);
+        }
+        if (recordSize < 0 || recordSize > 16 * 1024 * 1024) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--record-size must be between 0 and 16777216, was " + recordSize);
+        }
+        if (scenario.equals("e2e") && recordSize < 8) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "e2e needs --record-size >= 8 to carry the send time, was " + recordSize);
+        }
+        if (rate < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be >= 0, was " + rate);
+        }
+        if (reportIntervalMs < 100) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--report-interval-ms must be >= 100, was " + reportIntervalMs);
+        }
+    }
+
+    private void ensureTopic() {
+        try (RafkaAdmin admin = new RafkaAdmin(client.bootstrap)) {
+            try {
+                admin.createTopic(topic, partitions, Map.of());
+            } catch (RafkaException e) {
+                if (e.code() != Status.Code.ALREADY_EXISTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private ProducerConfig producerConfig() {
+        return ProducerConfig.builder(client.bootstrap).acks(ProduceCommand.parseAcks(acks)).batchSizeBytes(batchBytes)
+                .lingerMs(lingerMs).connections(connections).build();
+    }
+
+    /** A value of {@code size} pseudo-random bytes (incompressible, like Kafka's perf tool's). */
+    static byte[] payload(int size) {
+        byte[] b = new byte[size];
+        SplittableRandom r = new SplittableRandom(42);
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) ('A' + r.nextInt(26));
+        }
+        return b;
+    }
+
+    // ---- produce ----
+
+    private int produce(String label) throws Exception {
+        Recorder latency = new Recorder(3);
+        Histogram total = new Histogram(3);
+        AtomicLong acked = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        byte[] value = payload(recordSize);
+        CountDownLatch done = new CountDownLatch(1);
+        long start = System.nanoTime();
+        Progress progress = new Progress(label, acked, latency, total, start);
+        try (RafkaProducer producer = new RafkaProducer(producerConfig()); progress) {
+            long intervalNs = rate > 0 ? 1_000_000_000L / rate : 0;
+            for (long i = 0; i < records && failure.get() == null; i++) {
+                if (intervalNs > 0) {
+                    pace(start + i * intervalNs);
+                }
+                long sentAt = System.nanoTime();
+                producer.send(new ProducerRecord(topic, null, null, value, List.of(), 0L)).whenComplete((m, e) -> {
+                    if (e != null) {
+                        failure.compareAndSet(null, e);
+                        done.countDown();
+                        return;
+                    }
+                    latency.recordValue(Math.max(1, (System.nanoTime() - sentAt) / 1000));
+                    if (acked.incrementAndGet() == records) {
+                        done.countDown();
+                    }
+                });
+            }
+            producer.flush();
+            done.await();
+        }
+        if (failure.get() != null) {
+            System.err.println("rafka bench: produce failed after " + acked.get() + " records: " + RafkaCli.message(failure.get()));
+            return 1;
+        }
+        long elapsed = System.nanoTime() - start;
+        summary(label, acked.get(), (long) recordSize * acked.get(), elapsed, progress.finish());
+        return 0;
+    }
+
+    private static void pace(long targetNanos) {
+        long wait;
+        while ((wait = targetNanos - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(Math.min(wait, 100_000));
+        }
+    }
+
+    // ---- consume ----
+
+    private int consume(String label) throws Exception {
+        AtomicLong consumed = new AtomicLong();
+        long bytes = 0;
+        long start = System.nanoTime();
+        try (RafkaConsumer consumer = new RafkaConsumer(ConsumerConfig.builder(client.bootstrap).connections(connections).build());
+             Progress progress = new Progress(label, consumed, null, null, start)) {
+            List<TopicPartitionRef> parts = partitionsOf(topic);
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            long lastData = System.nanoTime();
+            while (consumed.get() < records) {
+                List<ConsumerRecord> batch = consumer.poll(Duration.ofMillis(500));
+                if (batch.isEmpty()) {
+                    if (System.nanoTime() - lastData > TimeUnit.SECONDS.toNanos(10)) {
+                        System.err.println("rafka bench: only " + consumed.get() + " of " + records
+                                + " records available in " + topic + " after 10 s without data");
+                        return 1;
+                    }
+                    continue;
+                }
+                lastData = System.nanoTime();
+                for (ConsumerRecord r : batch) {
+                    bytes += r.value() == null ? 0 : r.value().length;
+                }
+                consumed.addAndGet(batch.size());
+            }
+            long elapsed = System.nanoTime() - start;
+            progress.finish();
+            summary(label, consumed.get(), bytes, elapsed, null);
+        }
+        return 0;
+    }
+
+    private List<TopicPartitionRef> partitionsOf(String t) {
+        try (RafkaAdmin admin = new RafkaAdmin(client.bootstrap)) {
+            int n = admin.describeTopic(t).getPartitionCount();
+            List<TopicPartitionRef> parts = new ArrayList<>();
+            for (int p = 0; p < n; p++) {
+                parts.add(new TopicPartitionRef(t, p));
+            }
+            return parts;
+        }
+    }
+
+    // ---- end to end ----
+
+    private int e2e(String label) throws Exception {
+        long perSecond = rate == 0 ? 10_000 : rate;
+        Recorder latency = new Recorder(3);
+        Histogram total = new Histogram(3);
+        AtomicLong received = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<TopicPartitionRef> parts = partitionsOf(topic);
+        long start;
+        Histogram result;
+        try (RafkaConsumer consumer = new RafkaConsumer(ConsumerConfig.builder(client.bootstrap).fetchMaxWaitMs(500).build());
+             RafkaProducer producer = new RafkaProducer(producerConfig())) {
+            consumer.assign(parts);
+            consumer.seekToEnd(parts);
+            parts.forEach(consumer::position); // resolve the end before producing
+            start = System.nanoTime();
+            Progress progress = new Progress(label, received, latency, total, start);
+            Thread sender = new Thread(() -> {
+                long intervalNs = 1_000_000_000L / perSecond;
+                byte[] value = payload(recordSize);
+                for (long i = 0; i < records && failure.get() == null; i++) {
+                    pace(start + i * intervalNs);
+                    byte[] v = value.clone();
+                    ByteBuffer.wrap(v).putLong(System.nanoTime());
+                    producer.send(new ProducerRecord(topic, null, null, v, List.of(), 0L))
+                            .whenComplete((m, e) -> {
+                                if (e != null) {
+                                    failure.compareAndSet(null, e);
+                                }
+                            });
+                }
+            }, "bench-e2e-sender");
+            sender.start();
+            long lastData = System.nanoTime();
+            while (received.get() < records && failure.get() == null) {
+                List<ConsumerRecord> batch = consumer.poll(Duration.ofMillis(200));
+                long now = System.nanoTime();
+                if (batch.isEmpty()) {
+                    if (now - lastData > TimeUnit.SECONDS.toNanos(15)) {
+                        failure.compareAndSet(null, new IllegalStateException("no record received for 15 s"));
+                    }
+                    continue;
+                }
+                lastData = now;
+                for (ConsumerRecord r : batch) {
+                    long sentAt = ByteBuffer.wrap(r.value()).getLong();
+                    latency.recordValue(Math.max(1, (now - sentAt) / 1000));
+                }
+                received.addAndGet(batch.size());
+            }
+            sender.join();
+            result = progress.finish();
+            progress.close();
+        }
+        if (failure.get() != null) {
+            System.err.println("rafka bench: e2e failed after " + received.get() + " records: " + RafkaCli.message(failure.get()));
+            return 1;
+        }
+        summary(label, received.get(), (long) recordSize * received.get(), System.nanoTime() - start, result);
+        return 0;
+    }
+
+    // ---- reporting ----
+
+    private void summary(String label, long count, long bytes, long elapsedNanos, Histogram latencyMicros) {
+        double seconds = elapsedNanos / 1e9;
+        out.printf(Locale.ROOT, "bench %s records/s=%.0f MB/s=%.2f p50_ms=%s p99_ms=%s p999_ms=%s max_ms=%s%n", label,
+                count / seconds, bytes / seconds / (1024 * 1024),
+                ms(latencyMicros, 50), ms(latencyMicros, 99), ms(latencyMicros, 99.9),
+                latencyMicros == null || latencyMicros.getTotalCount() == 0 ? "NA"
+                        : String.format(Locale.ROOT, "%.2f", latencyMicros.getMaxValue() / 1000.0));
+        out.flush();
+    }
+
+    private static String ms(Histogram h, double percentile) {
+        if (h == null || h.getTotalCount() == 0) {
+            return "NA";
+        }
+        return String.format(Locale.ROOT, "%.2f", h.getValueAtPercentile(percentile) / 1000.0);
+    }
+
+    /** Prints a progress line every --report-interval-ms and accumulates the latency histogram. */
+    private final class Progress implements AutoCloseable {
+        private final String label;
+        private final AtomicLong counter;
+        private final Recorder recorder;
+        private final Histogram total;
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bench-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        private long lastCount;
+        private long lastNanos;
+        private Histogram interval;
+
+        Progress(String label, AtomicLong counter, Recorder recorder, Histogram total, long start) {
+            this.label = label;
+            this.counter = counter;
+            this.recorder = recorder;
+            this.total = total;
+            this.lastNanos = start;
+            timer.scheduleAtFixedRate(this::report, reportIntervalMs, reportIntervalMs, TimeUnit.MILLISECONDS);
+        }
+
+        private synchronized void report() {
+            long now = System.nanoTime();
+            long count = counter.get();
+            double secs = (now - lastNanos) / 1e9;
+            String lat = "";
+            if (recorder != null) {
+                interval = recorder.getIntervalHistogram(interval);
+                total.add(interval);
+                lat = String.format(Locale.ROOT, " p50_ms=%s p99_ms=%s max_ms=%s", ms(interval, 50), ms(interval, 99),
+                        interval.getTotalCount() == 0 ? "NA" : String.format(Locale.ROOT, "%.2f", interval.getMaxValue() / 1000.0));
+            }
+            System.err.printf(Locale.ROOT, "progress %s records=%d records/s=%.0f MB/s=%.2f%s%n", label, count,
+                    (count - lastCount) / secs, (count - lastCount) * (double) recordSize / secs / (1024 * 1024), lat);
+            lastCount = count;
+            lastNanos = now;
+        }
+
+        /** Stops reporting and returns every latency recorded (null when latency does not apply). */
+        synchronized Histogram finish() {
+            timer.shutdownNow();
+            if (recorder == null) {
+                return null;
+            }
+            interval = recorder.getIntervalHistogram(interval);
+            total.add(interval);
+            return total;
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+        }
+    }
+}

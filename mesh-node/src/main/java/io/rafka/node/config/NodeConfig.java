@@ -1,0 +1,261 @@
+package io.rafka.node.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * The one immutable configuration of a node process. Values come, lowest precedence first, from
+ * the defaults below, a YAML file (nested maps are flattened to dotted keys: {@code grpc: {port:
+ * 9090}} is {@code grpc.port}), {@code RAFKA_*} environment variables ({@code RAFKA_GRPC_PORT}
+ * sets {@code grpc.port}: upper case, dots and dashes become underscores) and explicit overrides
+ * (command-line {@code --set key=value}). Unknown keys in the file or overrides are refused, so a
+ * typo never silently falls back to a default.
+ */
+public record NodeConfig(
+        String nodeName,
+        String clusterName,
+        String grpcHost,
+        int grpcPort,
+        String advertisedAddress,
+        String httpHost,
+        int httpPort,
+        Path dataDir,
+        String storageEngine,
+        String fsync,
+        long fsyncIntervalMs,
+        int storageThreads,
+        int eventLoops,
+        int maxBatchBytes,
+        int maxFetchBytes,
+        int defaultPartitions,
+        long retentionMs,
+        long retentionBytes,
+        long segmentBytes,
+        long retentionCheckIntervalMs,
+        int producerStateScanRecords) {
+
+    /** One configuration key: its dotted name, default, description and validating parser. */
+    public record Key(String name, String defaultValue, String description, Function<String, Object> parser) {
+        public String envName() {
+            return "RAFKA_" + name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        }
+    }
+
+    /** Every key, in documentation order. README's configuration table lists the same. */
+    public static final List<Key> KEYS = List.of(
+            new Key("node.name", "", "Stable identity of the node (pod name); its ring id derives from it. Empty = host name.", s -> s),
+            new Key("cluster.name", "rafka", "Name of the cluster; nodes of different clusters never join.", NodeConfig::nonEmpty),
+            new Key("grpc.host", "0.0.0.0", "Interface the gRPC API listens on.", NodeConfig::nonEmpty),
+            new Key("grpc.port", "9090", "Port of the gRPC API (0 = any free port).", s -> port("grpc.port", s)),
+            new Key("grpc.advertised-address", "", "host:port clients should use to reach this node. Empty = grpc.host (or 127.0.0.1 for 0.0.0.0) and the bound port.", s -> s),
+            new Key("http.host", "0.0.0.0", "Interface of the HTTP health endpoints.", NodeConfig::nonEmpty),
+            new Key("http.port", "9091", "Port of /health/live and /health/ready (0 = any free port, -1 = off).", s -> range("http.port", s, -1, 65535)),
+            new Key("data.dir", "data", "Directory of the embedded log and the node's metadata.", NodeConfig::nonEmpty),
+            new Key("storage.engine", "local", "Partition log engine: local (embedded segment files).", s -> oneOf("storage.engine", s, "local")),
+            new Key("storage.local.fsync", "interval", "When the embedded log forces data to disk: never, interval or always (every acks=ALL append waits for fsync).", s -> oneOf("storage.local.fsync", s, "never", "interval", "always")),
+            new Key("storage.local.fsync-interval-ms", "1000", "Flush period with fsync=interval.", s -> range("storage.local.fsync-interval-ms", s, 1, 3_600_000)),
+            new Key("storage.threads", "4", "Threads doing storage I/O.", s -> range("storage.threads", s, 1, 256)),
+            new Key("event-loops", "0", "Vert.x event loops; 0 = 2 per core.", s -> range("event-loops", s, 0, 256)),
+            new Key("limits.max-batch-bytes", "1048576", "Largest record batch a produce may carry.", s -> range("limits.max-batch-bytes", s, 1024, 64 * 1024 * 1024)),
+            new Key("limits.max-fetch-bytes", "8388608", "Largest max_bytes a fetch or subscribe may ask for.", s -> range("limits.max-fetch-bytes", s, 1024, 256 * 1024 * 1024)),
+            new Key("topic.default-partitions", "6", "Partitions of a topic created without a count (CLI default).", s -> range("topic.default-partitions", s, 1, 10_000)),
+            new Key("topic.retention-ms", "604800000", "Default time retention of a topic, ms (-1 = forever).", s -> longRange("topic.retention-ms", s, -1, Long.MAX_VALUE)),
+            new Key("topic.retention-bytes", "-1", "Default size retention per partition, bytes (-1 = unlimited).", s -> longRange("topic.retention-bytes", s, -1, Long.MAX_VALUE)),
+            new Key("topic.segment-bytes", "134217728", "Default segment size of the embedded log.", s -> longRange("topic.segment-bytes", s, 65_536, 1L << 30)),
+            new Key("retention.check-interval-ms", "60000", "How often retention runs.", s -> longRange("retention.check-interval-ms", s, 100, 86_400_000)),
+            new Key("producer-state.scan-records", "200000", "Records at each partition's tail scanned at start-up to rebuild idempotent producer state.", s -> range("producer-state.scan-records", s, 0, 100_000_000)));
+
+    public NodeConfig {
+        if (grpcPort != 0 && grpcPort == httpPort) {
+            throw new ConfigException("grpc.port and http.port must differ, both are " + grpcPort);
+        }
+    }
+
+    /** The defaults alone. */
+    public static NodeConfig defaults() {
+        return load(Optional.empty(), Map.of(), Map.of());
+    }
+
+    /**
+     * Loads a configuration.
+     *
+     * @param file      optional YAML file
+     * @param env       environment variables (only {@code RAFKA_*} ones are read)
+     * @param overrides explicit dotted-key overrides, highest precedence
+     * @throws ConfigException naming the key and the value when one is invalid or unknown
+     */
+    public static NodeConfig load(Optional<Path> file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, String> values = new LinkedHashMap<>();
+        KEYS.forEach(k -> values.put(k.name(), k.defaultValue()));
+        if (file.isPresent()) {
+            Map<String, String> fromFile = readYaml(file.get());
+            fromFile.forEach((k, v) -> {
+                requireKnown(k, "in " + file.get());
+                values.put(k, v);
+            });
+        }
+        for (Key k : KEYS) {
+            String v = env.get(k.envName());
+            if (v != null) {
+                values.put(k.name(), v);
+            }
+        }
+        overrides.forEach((k, v) -> {
+            requireKnown(k, "as an override");
+            values.put(k, v);
+        });
+        Map<String, Object> parsed = new TreeMap<>();
+        for (Key k : KEYS) {
+            String raw = values.get(k.name()).trim();
+            try {
+                parsed.put(k.name(), k.parser().apply(raw));
+            } catch (ConfigException e) {
+                throw e.getMessage().startsWith(k.name()) ? e
+                        : new ConfigException(k.name() + ": " + e.getMessage() + ", was '" + raw + "'");
+            }
+        }
+        String name = (String) parsed.get("node.name");
+        if (name.isEmpty()) {
+            name = hostName();
+        }
+        return new NodeConfig(
+                name,
+                (String) parsed.get("cluster.name"),
+                (String) parsed.get("grpc.host"),
+                (Integer) parsed.get("grpc.port"),
+                (String) parsed.get("grpc.advertised-address"),
+                (String) parsed.get("http.host"),
+                (Integer) parsed.get("http.port"),
+                Path.of((String) parsed.get("data.dir")),
+                (String) parsed.get("storage.engine"),
+                (String) parsed.get("storage.local.fsync"),
+                (Integer) parsed.get("storage.local.fsync-interval-ms"),
+                (Integer) parsed.get("storage.threads"),
+                (Integer) parsed.get("event-loops"),
+                (Integer) parsed.get("limits.max-batch-bytes"),
+                (Integer) parsed.get("limits.max-fetch-bytes"),
+                (Integer) parsed.get("topic.default-partitions"),
+                (Long) parsed.get("topic.retention-ms"),
+                (Long) parsed.get("topic.retention-bytes"),
+                (Long) parsed.get("topic.segment-bytes"),
+                (Long) parsed.get("retention.check-interval-ms"),
+                (Integer) parsed.get("producer-state.scan-records"));
+    }
+
+    /** The effective settings as {@code key=value} lines, for the start-up log. */
+    public List<String> describe() {
+        List<String> out = new ArrayList<>();
+        out.add("node.name=" + nodeName);
+        out.add("cluster.name=" + clusterName);
+        out.add("grpc=" + grpcHost + ":" + grpcPort + (advertisedAddress.isEmpty() ? "" : " advertised " + advertisedAddress));
+        out.add("http=" + httpHost + ":" + httpPort);
+        out.add("data.dir=" + dataDir.toAbsolutePath());
+        out.add("storage.engine=" + storageEngine + " fsync=" + fsync + " (" + fsyncIntervalMs + " ms)");
+        out.add("limits.max-batch-bytes=" + maxBatchBytes + " limits.max-fetch-bytes=" + maxFetchBytes);
+        out.add("topic defaults: partitions=" + defaultPartitions + " retention.ms=" + retentionMs
+                + " retention.bytes=" + retentionBytes + " segment.bytes=" + segmentBytes);
+        return out;
+    }
+
+    private static void requireKnown(String key, String where) {
+        if (KEYS.stream().noneMatch(k -> k.name().equals(key))) {
+            throw new ConfigException("unknown configuration key '" + key + "' " + where
+                    + "; known keys: " + KEYS.stream().map(Key::name).toList());
+        }
+    }
+
+    private static Map<String, String> readYaml(Path file) {
+        Object root;
+        try (InputStream in = Files.newInputStream(file)) {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw new ConfigException("configuration file " + file + " is not valid YAML: " + e.getMessage());
+        }
+        Map<String, String> flat = new LinkedHashMap<>();
+        if (root == null) {
+            return flat;
+        }
+        if (!(root instanceof Map<?, ?> map)) {
+            throw new ConfigException("configuration file " + file + " must hold a YAML mapping, found "
+                    + root.getClass().getSimpleName());
+        }
+        flatten("", map, flat);
+        return flat;
+    }
+
+    private static void flatten(String prefix, Map<?, ?> map, Map<String, String> out) {
+        map.forEach((k, v) -> {
+            String key = prefix.isEmpty() ? String.valueOf(k) : prefix + "." + k;
+            if (v instanceof Map<?, ?> nested) {
+                flatten(key, nested, out);
+            } else if (v == null) {
+                out.put(key, "");
+            } else {
+                out.put(key, String.valueOf(v));
+            }
+        });
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "rafka-node";
+        }
+    }
+
+    private static Object nonEmpty(String s) {
+        if (s.isEmpty()) {
+            throw new ConfigException("value must not be empty");
+        }
+        return s;
+    }
+
+    private static Object port(String key, String s) {
+        return range(key, s, 0, 65535);
+    }
+
+    private static Object range(String key, String s, int min, int max) {
+        long v = (Long) longRange(key, s, min, max);
+        return (int) v;
+    }
+
+    private static Object longRange(String key, String s, long min, long max) {
+        long v;
+        try {
+            v = Long.parseLong(s.replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be an integer, was '" + s + "'");
+        }
+        if (v < min || v > max) {
+            throw new ConfigException(key + " must be between " + min + " and " + max + ", was " + v);
+        }
+        return v;
+    }
+
+    private static Object oneOf(String key, String s, String... allowed) {
+        for (String a : allowed) {
+            if (a.equals(s)) {
+                return s;
+            }
+        }
+        throw new ConfigException(key + " must be one of " + List.of(allowed) + ", was '" + s + "'");
+    }
+}

@@ -1,0 +1,481 @@
+package io.rafka.node.grpc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.rafka.node.partition.Broker;
+import io.rafka.node.partition.BrokerException;
+import io.rafka.node.partition.LocalMetadata;
+import io.rafka.node.partition.Names;
+import io.rafka.node.partition.Partition;
+import io.rafka.node.partition.Topic;
+import io.rafka.proto.v1.Acks;
+import io.rafka.proto.v1.AdminGrpc;
+import io.rafka.proto.v1.BrokerGrpc;
+import io.rafka.proto.v1.CommitOffsetsRequest;
+import io.rafka.proto.v1.CommitOffsetsResponse;
+import io.rafka.proto.v1.CommittedOffset;
+import io.rafka.proto.v1.CreateTopicRequest;
+import io.rafka.proto.v1.CreateTopicResponse;
+import io.rafka.proto.v1.DeleteTopicRequest;
+import io.rafka.proto.v1.DeleteTopicResponse;
+import io.rafka.proto.v1.DescribeClusterRequest;
+import io.rafka.proto.v1.DescribeClusterResponse;
+import io.rafka.proto.v1.DescribeTopicRequest;
+import io.rafka.proto.v1.DescribeTopicResponse;
+import io.rafka.proto.v1.FetchCommittedOffsetsRequest;
+import io.rafka.proto.v1.FetchCommittedOffsetsResponse;
+import io.rafka.proto.v1.FetchRequest;
+import io.rafka.proto.v1.FetchResponse;
+import io.rafka.proto.v1.GroupsGrpc;
+import io.rafka.proto.v1.InitProducerRequest;
+import io.rafka.proto.v1.InitProducerResponse;
+import io.rafka.proto.v1.ListOffsetsRequest;
+import io.rafka.proto.v1.ListOffsetsResponse;
+import io.rafka.proto.v1.ListTopicsRequest;
+import io.rafka.proto.v1.ListTopicsResponse;
+import io.rafka.proto.v1.NodeDescription;
+import io.rafka.proto.v1.OffsetCommit;
+import io.rafka.proto.v1.OffsetsGrpc;
+import io.rafka.proto.v1.PartitionDescription;
+import io.rafka.proto.v1.PartitionOwner;
+import io.rafka.proto.v1.ProduceRequest;
+import io.rafka.proto.v1.ProduceResponse;
+import io.rafka.proto.v1.StartPosition;
+import io.rafka.proto.v1.SubscribeRequest;
+import io.rafka.proto.v1.SubscribeResponse;
+import io.rafka.proto.v1.TopicDescription;
+import io.rafka.proto.v1.TopicPartition;
+import io.rafka.record.RecordBatch;
+import io.rafka.storage.Durability;
+import io.rafka.storage.LogSlice;
+import io.rafka.storage.TimestampOffset;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.grpc.common.GrpcError;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import io.vertx.grpcio.server.GrpcIoServer;
+import io.grpc.MethodDescriptor;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * Serves the rafka.v1 services on a Vert.x gRPC server, using the grpc-java generated method
+ * descriptors. Handlers run on the connection's event loop; broker stages complete on storage
+ * threads and every response is written back on the request's own context, so a gRPC stream is
+ * only ever touched by its event loop.
+ */
+public final class GrpcApi {
+    /** Longest long-poll wait a fetch may ask for. */
+    static final int MAX_WAIT_MS = 30_000;
+    static final int DEFAULT_FETCH_BYTES = 1024 * 1024;
+
+    private final Broker broker;
+    private final NodeIdentity self;
+    private final String clusterName;
+
+    public GrpcApi(Broker broker, NodeIdentity self, String clusterName) {
+        this.broker = broker;
+        this.self = self;
+        this.clusterName = clusterName;
+    }
+
+    /** Registers every method on {@code server}. */
+    public void bind(GrpcIoServer server) {
+        unary(server, BrokerGrpc.getProduceMethod(), this::produce);
+        server.callHandler(BrokerGrpc.getFetchMethod(), req -> req.handler(msg -> fetch(req, msg)));
+        server.callHandler(BrokerGrpc.getSubscribeMethod(), req -> req.handler(msg -> subscribe(req, msg)));
+        unary(server, BrokerGrpc.getListOffsetsMethod(), this::listOffsets);
+        unary(server, BrokerGrpc.getInitProducerMethod(), this::initProducer);
+        unary(server, OffsetsGrpc.getCommitOffsetsMethod(), this::commitOffsets);
+        unary(server, OffsetsGrpc.getFetchCommittedOffsetsMethod(), this::fetchCommitted);
+        unary(server, AdminGrpc.getCreateTopicMethod(), this::createTopic);
+        unary(server, AdminGrpc.getDeleteTopicMethod(), this::deleteTopic);
+        unary(server, AdminGrpc.getListTopicsMethod(), this::listTopics);
+        unary(server, AdminGrpc.getDescribeTopicMethod(), this::describeTopic);
+        unary(server, AdminGrpc.getDescribeClusterMethod(), this::describeCluster);
+        for (MethodDescriptor<?, ?> m : List.of(GroupsGrpc.getJoinGroupMethod(), GroupsGrpc.getHeartbeatMethod(),
+                GroupsGrpc.getLeaveGroupMethod(), GroupsGrpc.getDescribeGroupMethod())) {
+            unimplemented(server, m);
+        }
+    }
+
+    // ---- plumbing ----
+
+    private static <Q, R> void unary(GrpcIoServer server, MethodDescriptor<Q, R> method,
+                                     Function<Q, CompletionStage<R>> body) {
+        server.callHandler(method, req -> req.handler(msg -> {
+            Context ctx = Vertx.currentContext();
+            CompletionStage<R> stage;
+            try {
+                stage = body.apply(msg);
+            } catch (RuntimeException e) {
+                fail(req.response(), e);
+                return;
+            }
+            stage.whenComplete((resp, err) -> onContext(ctx, () -> {
+                if (err != null) {
+                    fail(req.response(), err);
+                } else {
+                    req.response().end(resp);
+                }
+            }));
+        }));
+    }
+
+    private static <Q, R> void unimplemented(GrpcIoServer server, MethodDescriptor<Q, R> method) {
+        server.callHandler(method, req -> req.handler(msg -> req.response().status(GrpcStatus.UNIMPLEMENTED)
+                .statusMessage(method.getBareMethodName() + " is served in cluster mode; this node runs standalone")
+                .end()));
+    }
+
+    private static void onContext(Context ctx, Runnable action) {
+        if (Vertx.currentContext() == ctx) {
+            action.run();
+        } else {
+            ctx.runOnContext(v -> action.run());
+        }
+    }
+
+    static void fail(GrpcServerResponse<?, ?> response, Throwable error) {
+        Statuses.Failure f = Statuses.of(error);
+        response.status(f.status()).statusMessage(f.message()).end();
+    }
+
+    private static ByteString wrap(ByteBuffer buffer) {
+        return UnsafeByteOperations.unsafeWrap(buffer);
+    }
+
+    private static long nextOffset(LogSlice slice, long requested) {
+        long[] next = {requested};
+        RecordBatch.forEach(slice.batches(), b -> next[0] = Math.max(next[0], b.nextOffset()));
+        return next[0];
+    }
+
+    private int maxBytes(int requested) {
+        if (requested < 0) {
+            throw BrokerException.invalid("max_bytes must be >= 0, was " + requested);
+        }
+        int limit = broker.config().maxFetchBytes();
+        if (requested > limit) {
+            throw BrokerException.invalid("max_bytes " + requested + " exceeds the limit of " + limit
+                    + " bytes (limits.max-fetch-bytes)");
+        }
+        return requested == 0 ? DEFAULT_FETCH_BYTES : requested;
+    }
+
+    // ---- Broker service ----
+
+    private CompletionStage<ProduceResponse> produce(ProduceRequest req) {
+        Durability durability = switch (req.getAcks()) {
+            case ACKS_ALL -> Durability.DURABLE;
+            case ACKS_NONE, ACKS_LEADER, ACKS_UNSPECIFIED -> Durability.APPENDED;
+            case UNRECOGNIZED -> throw BrokerException.invalid("acks value " + req.getAcksValue() + " is not one of NONE, LEADER, ALL");
+        };
+        // The batch is stamped in place (base offset, epoch): give the log its own copy of the bytes.
+        ByteBuffer batch = ByteBuffer.wrap(req.getBatch().toByteArray());
+        CompletionStage<Partition.Produced> produced = broker.produce(req.getTopic(), req.getPartition(), batch, durability);
+        if (req.getAcks() == Acks.ACKS_NONE) {
+            return CompletableFuture.completedFuture(ProduceResponse.newBuilder().setBaseOffset(-1)
+                    .setRecordCount(RecordBatch.wrap(batch).recordCount())
+                    .setLogAppendTime(System.currentTimeMillis()).build());
+        }
+        Partition p = broker.partition(req.getTopic(), req.getPartition());
+        return produced.thenApply(r -> ProduceResponse.newBuilder()
+                .setBaseOffset(r.baseOffset())
+                .setRecordCount(r.recordCount())
+                .setLogAppendTime(r.appendTimeMs())
+                .setDuplicate(r.duplicate())
+                .setLogStartOffset(p.log().logStartOffset())
+                .build());
+    }
+
+    private void fetch(GrpcServerRequest<FetchRequest, FetchResponse> req, FetchRequest msg) {
+        Context ctx = Vertx.currentContext();
+        GrpcServerResponse<FetchRequest, FetchResponse> response = req.response();
+        Partition p;
+        int maxBytes;
+        try {
+            p = broker.partition(msg.getTopic(), msg.getPartition());
+            maxBytes = maxBytes(msg.getMaxBytes());
+            if (msg.getMaxWaitMs() < 0 || msg.getMaxWaitMs() > MAX_WAIT_MS) {
+                throw BrokerException.invalid("max_wait_ms must be between 0 and " + MAX_WAIT_MS + ", was " + msg.getMaxWaitMs());
+            }
+            Broker.checkOffset(p, msg.getOffset());
+        } catch (RuntimeException e) {
+            fail(response, e);
+            return;
+        }
+        long offset = msg.getOffset();
+        Runnable read = () -> broker.read(p, offset, maxBytes).whenComplete((slice, err) -> onContext(ctx, () -> {
+            if (err != null) {
+                fail(response, err);
+                return;
+            }
+            response.end(FetchResponse.newBuilder()
+                    .setBatches(wrap(slice.batches()))
+                    .setHighWatermark(slice.logEndOffset())
+                    .setLogStartOffset(slice.logStartOffset())
+                    .setNextOffset(nextOffset(slice, offset))
+                    .build());
+        }));
+        if (offset < p.log().logEndOffset() || msg.getMaxWaitMs() == 0) {
+            read.run();
+            return;
+        }
+        // Long poll: answer on the first append past the offset, or empty at the deadline.
+        boolean[] answered = {false};
+        Runnable once = () -> {
+            if (!answered[0]) {
+                answered[0] = true;
+                read.run();
+            }
+        };
+        long timer = ctx.owner().setTimer(msg.getMaxWaitMs(), t -> once.run());
+        Partition.Waiter waiter = p.awaitData(offset, () -> onContext(ctx, () -> {
+            ctx.owner().cancelTimer(timer);
+            once.run();
+        }));
+        req.errorHandler(error -> {
+            if (error == GrpcError.CANCELLED) {
+                answered[0] = true;
+                waiter.cancel();
+                ctx.owner().cancelTimer(timer);
+            }
+        });
+    }
+
+    private void subscribe(GrpcServerRequest<SubscribeRequest, SubscribeResponse> req, SubscribeRequest msg) {
+        Context ctx = Vertx.currentContext();
+        Partition p;
+        int maxBytes;
+        try {
+            p = broker.partition(msg.getTopic(), msg.getPartition());
+            maxBytes = maxBytes(msg.getMaxBytes());
+        } catch (RuntimeException e) {
+            fail(req.response(), e);
+            return;
+        }
+        startOffset(p, msg.hasStart() ? msg.getStart() : StartPosition.newBuilder().setLatest(true).build())
+                .whenComplete((start, err) -> onContext(ctx, () -> {
+                    if (err != null) {
+                        fail(req.response(), err);
+                        return;
+                    }
+                    Subscription s = new Subscription(ctx, req, p, start, maxBytes);
+                    req.errorHandler(error -> s.stop());
+                    s.pump();
+                }));
+    }
+
+    private CompletionStage<Long> startOffset(Partition p, StartPosition start) {
+        return switch (start.getPositionCase()) {
+            case EARLIEST -> CompletableFuture.completedFuture(p.log().logStartOffset());
+            case LATEST, POSITION_NOT_SET -> CompletableFuture.completedFuture(p.log().logEndOffset());
+            case OFFSET -> {
+                Broker.checkOffset(p, start.getOffset());
+                yield CompletableFuture.completedFuture(start.getOffset());
+            }
+            case TIMESTAMP -> broker.offsetForTimestamp(p, start.getTimestamp())
+                    .thenApply(found -> found.map(TimestampOffset::offset).orElse(p.log().logEndOffset()));
+        };
+    }
+
+    /**
+     * One server stream. Reads only while the HTTP/2 stream can take more (write queue not full),
+     * so a slow consumer throttles its own stream and nothing buffers without bound.
+     * Confined to its event-loop context.
+     */
+    private final class Subscription {
+        private final Context ctx;
+        private final GrpcServerResponse<SubscribeRequest, SubscribeResponse> response;
+        private final Partition partition;
+        private final int maxBytes;
+        private long offset;
+        private boolean reading;
+        private boolean stopped;
+        private Partition.Waiter waiter;
+
+        Subscription(Context ctx, GrpcServerRequest<SubscribeRequest, SubscribeResponse> req, Partition partition,
+                     long offset, int maxBytes) {
+            this.ctx = ctx;
+            this.response = req.response();
+            this.partition = partition;
+            this.offset = offset;
+            this.maxBytes = maxBytes;
+            response.drainHandler(v -> pump());
+        }
+
+        void stop() {
+            stopped = true;
+            if (waiter != null) {
+                waiter.cancel();
+            }
+        }
+
+        void pump() {
+            if (stopped || reading || response.writeQueueFull()) {
+                return;
+            }
+            reading = true;
+            broker.read(partition, offset, maxBytes).whenComplete((slice, err) -> onContext(ctx, () -> {
+                reading = false;
+                if (stopped) {
+                    return;
+                }
+                if (err != null) {
+                    stopped = true;
+                    fail(response, err);
+                    return;
+                }
+                if (slice.isEmpty()) {
+                    waiter = partition.awaitData(offset, () -> onContext(ctx, this::pump));
+                    return;
+                }
+                long next = nextOffset(slice, offset);
+                response.write(SubscribeResponse.newBuilder()
+                        .setBatches(wrap(slice.batches()))
+                        .setHighWatermark(slice.logEndOffset())
+                        .setNextOffset(next)
+                        .build());
+                offset = next;
+                pump();
+            }));
+        }
+    }
+
+    private CompletionStage<ListOffsetsResponse> listOffsets(ListOffsetsRequest req) {
+        Partition p = broker.partition(req.getTopic(), req.getPartition());
+        ListOffsetsResponse.Builder out = ListOffsetsResponse.newBuilder().setTimestamp(-1);
+        return switch (req.getSpecCase()) {
+            case EARLIEST -> CompletableFuture.completedFuture(bounds(out, p).setOffset(p.log().logStartOffset()).build());
+            case LATEST -> CompletableFuture.completedFuture(bounds(out, p).setOffset(p.log().logEndOffset()).build());
+            case TIMESTAMP -> broker.offsetForTimestamp(p, req.getTimestamp()).thenApply(found -> {
+                bounds(out, p);
+                found.ifPresentOrElse(f -> out.setOffset(f.offset()).setTimestamp(f.timestamp()),
+                        () -> out.setOffset(p.log().logEndOffset()));
+                return out.build();
+            });
+            case SPEC_NOT_SET -> throw BrokerException.invalid("list offsets needs one of earliest, latest or timestamp");
+        };
+    }
+
+    private static ListOffsetsResponse.Builder bounds(ListOffsetsResponse.Builder b, Partition p) {
+        return b.setLogStartOffset(p.log().logStartOffset()).setHighWatermark(p.log().logEndOffset());
+    }
+
+    private CompletionStage<InitProducerResponse> initProducer(InitProducerRequest req) {
+        if (!req.getTransactionalId().isEmpty()) {
+            throw BrokerException.invalid("transactional ids are not supported; leave transactional_id empty");
+        }
+        return broker.initProducer().thenApply(id -> InitProducerResponse.newBuilder()
+                .setProducerId(id).setProducerEpoch(0).build());
+    }
+
+    // ---- Offsets service ----
+
+    private CompletionStage<CommitOffsetsResponse> commitOffsets(CommitOffsetsRequest req) {
+        String group = Names.checkGroup(req.getGroup());
+        if (req.getGeneration() != -1) {
+            throw new BrokerException(BrokerException.Reason.ABORTED, "generation " + req.getGeneration()
+                    + " of group '" + group + "' is not current: the group has no members on a standalone node; commit with generation -1");
+        }
+        if (req.getOffsetsCount() == 0) {
+            throw BrokerException.invalid("commit carries no offsets");
+        }
+        long now = System.currentTimeMillis();
+        List<LocalMetadata.CommittedOffset> commits = new ArrayList<>();
+        for (OffsetCommit c : req.getOffsetsList()) {
+            Topic topic = broker.topic(c.getTopic());
+            topic.checkPartition(c.getPartition());
+            if (c.getOffset() < 0) {
+                throw BrokerException.invalid("committed offset must be >= 0, was " + c.getOffset());
+            }
+            if (c.getMetadata().length() > 4096) {
+                throw BrokerException.invalid("commit metadata is " + c.getMetadata().length()
+                        + " characters, the limit is 4096");
+            }
+            commits.add(new LocalMetadata.CommittedOffset(c.getTopic(), c.getPartition(), c.getOffset(), c.getMetadata(), now));
+        }
+        return broker.commit(group, commits, req.getAllowRewind()).thenApply(v -> CommitOffsetsResponse.getDefaultInstance());
+    }
+
+    private CompletionStage<FetchCommittedOffsetsResponse> fetchCommitted(FetchCommittedOffsetsRequest req) {
+        String group = Names.checkGroup(req.getGroup());
+        FetchCommittedOffsetsResponse.Builder out = FetchCommittedOffsetsResponse.newBuilder();
+        if (req.getPartitionsCount() == 0) {
+            broker.committed(group).forEach(c -> out.addOffsets(toProto(c)));
+        } else {
+            for (TopicPartition tp : req.getPartitionsList()) {
+                broker.topic(tp.getTopic()).checkPartition(tp.getPartition());
+                Optional<LocalMetadata.CommittedOffset> c = broker.committed(group, tp.getTopic(), tp.getPartition());
+                out.addOffsets(c.map(GrpcApi::toProto).orElse(CommittedOffset.newBuilder()
+                        .setTopic(tp.getTopic()).setPartition(tp.getPartition()).setOffset(-1).build()));
+            }
+        }
+        return CompletableFuture.completedFuture(out.build());
+    }
+
+    private static CommittedOffset toProto(LocalMetadata.CommittedOffset c) {
+        return CommittedOffset.newBuilder().setTopic(c.topic()).setPartition(c.partition()).setOffset(c.offset())
+                .setMetadata(c.metadata()).setCommitTime(c.commitTime()).build();
+    }
+
+    // ---- Admin service ----
+
+    private CompletionStage<CreateTopicResponse> createTopic(CreateTopicRequest req) {
+        int partitions = req.getPartitions() == 0 ? broker.config().defaultPartitions() : req.getPartitions();
+        return broker.createTopic(req.getName(), partitions, req.getConfigMap())
+                .thenApply(t -> CreateTopicResponse.newBuilder().setTopic(describe(t)).build());
+    }
+
+    private CompletionStage<DeleteTopicResponse> deleteTopic(DeleteTopicRequest req) {
+        return broker.deleteTopic(req.getName()).thenApply(v -> DeleteTopicResponse.getDefaultInstance());
+    }
+
+    private CompletionStage<ListTopicsResponse> listTopics(ListTopicsRequest req) {
+        return CompletableFuture.completedFuture(ListTopicsResponse.newBuilder()
+                .addAllNames(broker.topics().stream().map(Topic::name).toList()).build());
+    }
+
+    private CompletionStage<DescribeTopicResponse> describeTopic(DescribeTopicRequest req) {
+        return CompletableFuture.completedFuture(DescribeTopicResponse.newBuilder()
+                .setTopic(describe(broker.topic(req.getName()))).build());
+    }
+
+    private TopicDescription describe(Topic t) {
+        TopicDescription.Builder b = TopicDescription.newBuilder().setName(t.name()).setPartitionCount(t.partitions())
+                .putAllConfig(t.config()).setCreatedAt(t.createdAt());
+        for (int i = 0; i < t.partitions(); i++) {
+            PartitionDescription.Builder pd = PartitionDescription.newBuilder().setPartition(i)
+                    .setOwnerId(self.id()).setOwnerAddress(self.address());
+            try {
+                Partition p = broker.partition(t.name(), i);
+                pd.setLogStartOffset(p.log().logStartOffset()).setHighWatermark(p.log().logEndOffset());
+            } catch (BrokerException opening) {
+                pd.setLogStartOffset(-1).setHighWatermark(-1);
+            }
+            b.addPartitions(pd);
+        }
+        return b.build();
+    }
+
+    private CompletionStage<DescribeClusterResponse> describeCluster(DescribeClusterRequest req) {
+        DescribeClusterResponse.Builder b = DescribeClusterResponse.newBuilder().setClusterName(clusterName)
+                .setThisNodeId(self.id())
+                .addNodes(NodeDescription.newBuilder().setId(self.id()).setAddress(self.address())
+                        .setName(self.name()).setSupernode(true));
+        for (Topic t : broker.topics()) {
+            for (int i = 0; i < t.partitions(); i++) {
+                b.addOwners(PartitionOwner.newBuilder().setTopic(t.name()).setPartition(i).setOwnerId(self.id()));
+            }
+        }
+        return CompletableFuture.completedFuture(b.build());
+    }
+}

@@ -1,0 +1,105 @@
+package io.rafka.node.partition;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Idempotent-producer bookkeeping of one partition: for each producer id, its epoch and the last
+ * {@value #CACHED_BATCHES} batches it appended (sequence range and base offset, or the pending
+ * append). A batch whose sequence range matches a cached one is a retry and gets the original
+ * offset; a batch that does not continue the sequence is out of order.
+ *
+ * <p>Not thread-safe: confined to the owning {@link Partition}'s lock.
+ */
+final class ProducerStates {
+    static final int CACHED_BATCHES = 5;
+
+    /** The decision for an incoming idempotent batch. */
+    sealed interface Check permits Accept, Duplicate, Reject {
+    }
+
+    record Accept() implements Check {
+    }
+
+    /** A retry of a cached batch: answer with its (possibly still pending) base offset. */
+    record Duplicate(CompletableFuture<Long> baseOffset) implements Check {
+    }
+
+    record Reject(BrokerException error) implements Check {
+    }
+
+    private record Entry(int firstSeq, int lastSeq, CompletableFuture<Long> baseOffset) {
+    }
+
+    private static final class Producer {
+        short epoch;
+        final ArrayDeque<Entry> batches = new ArrayDeque<>(CACHED_BATCHES);
+    }
+
+    private final Map<Long, Producer> producers = new HashMap<>();
+
+    Check check(long producerId, short epoch, int firstSeq, int lastSeq) {
+        Producer p = producers.get(producerId);
+        if (p == null) {
+            return new Accept();
+        }
+        if (epoch < p.epoch) {
+            return new Reject(new BrokerException(BrokerException.Reason.FAILED_PRECONDITION,
+                    "producer " + producerId + " epoch " + epoch + " is fenced by epoch " + p.epoch));
+        }
+        if (epoch > p.epoch) {
+            return new Accept();
+        }
+        for (Entry e : p.batches) {
+            if (e.firstSeq() == firstSeq && e.lastSeq() == lastSeq) {
+                return new Duplicate(e.baseOffset());
+            }
+        }
+        int expected = p.batches.isEmpty() ? firstSeq : p.batches.peekLast().lastSeq() + 1;
+        if (firstSeq != expected) {
+            return new Reject(new BrokerException(BrokerException.Reason.ABORTED,
+                    "out of order sequence for producer " + producerId + ": expected " + expected
+                            + ", got " + firstSeq));
+        }
+        return new Accept();
+    }
+
+    void record(long producerId, short epoch, int firstSeq, int lastSeq, CompletableFuture<Long> baseOffset) {
+        Producer p = producers.computeIfAbsent(producerId, k -> new Producer());
+        if (epoch != p.epoch) {
+            p.epoch = epoch;
+            p.batches.clear();
+        }
+        if (p.batches.size() == CACHED_BATCHES) {
+            p.batches.removeFirst();
+        }
+        p.batches.addLast(new Entry(firstSeq, lastSeq, baseOffset));
+    }
+
+    /** Forgets a producer's state after a failed append, so its retry is judged afresh. */
+    void forgetFrom(long producerId, int firstSeq) {
+        Producer p = producers.get(producerId);
+        if (p == null) {
+            return;
+        }
+        Iterator<Entry> it = p.batches.iterator();
+        boolean drop = false;
+        while (it.hasNext()) {
+            Entry e = it.next();
+            drop |= e.firstSeq() == firstSeq;
+            if (drop) {
+                it.remove();
+            }
+        }
+        if (p.batches.isEmpty()) {
+            producers.remove(producerId);
+        }
+    }
+
+    int size() {
+        return producers.size();
+    }
+}
