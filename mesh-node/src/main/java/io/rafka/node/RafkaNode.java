@@ -5,6 +5,7 @@ import io.rafka.node.config.NodeConfig;
 import io.rafka.node.grpc.GrpcApi;
 import io.rafka.node.grpc.NodeIdentity;
 import io.rafka.node.http.HealthServer;
+import io.rafka.node.metrics.NodeMetrics;
 import io.rafka.node.partition.Broker;
 import io.rafka.node.partition.LocalMetadata;
 import io.rafka.storage.LogEngine;
@@ -55,11 +56,12 @@ public final class RafkaNode implements AutoCloseable {
     private final int httpPort;
     private final HttpServer grpcServer;
     private final HealthServer health;
+    private final NodeMetrics metrics;
     private volatile boolean closed;
 
     private RafkaNode(NodeConfig config, Vertx vertx, ExecutorService storageThreads, LogEngine engine, Broker broker,
                       FileLock dataLock, NodeIdentity identity, int grpcPort, int httpPort, HttpServer grpcServer,
-                      HealthServer health) {
+                      HealthServer health, NodeMetrics metrics) {
         this.config = config;
         this.vertx = vertx;
         this.storageThreads = storageThreads;
@@ -71,6 +73,7 @@ public final class RafkaNode implements AutoCloseable {
         this.httpPort = httpPort;
         this.grpcServer = grpcServer;
         this.health = health;
+        this.metrics = metrics;
     }
 
     /**
@@ -101,7 +104,9 @@ public final class RafkaNode implements AutoCloseable {
             return abort(vertx, storage, engine, lock, e);
         }
         Broker broker = new Broker(config, metadata, engine, storage);
-        HealthServer health = new HealthServer(vertx, broker::isReady);
+        NodeMetrics metrics = new NodeMetrics();
+        metrics.gauge("rafka_partitions", "Partitions open on this node", () -> broker.partitions().size());
+        HealthServer health = new HealthServer(vertx, broker::isReady, metrics::scrape);
 
         GrpcIoServer grpc = GrpcIoServer.server(vertx, new GrpcServerOptions()
                 .setMaxMessageSize(2L * config.maxBatchBytes() + 1024 * 1024));
@@ -120,9 +125,9 @@ public final class RafkaNode implements AutoCloseable {
                     String host = config.grpcHost().equals("0.0.0.0") ? "127.0.0.1" : config.grpcHost();
                     String address = config.advertisedAddress().isEmpty() ? host + ":" + ports[0] : config.advertisedAddress();
                     NodeIdentity identity = NodeIdentity.of(config.nodeName(), address);
-                    new GrpcApi(broker, identity, config.clusterName()).bind(grpc);
+                    new GrpcApi(broker, identity, config.clusterName(), metrics).bind(grpc);
                     RafkaNode node = new RafkaNode(config, vertx, storage, engine, broker, lock, identity,
-                            ports[0], ports[1], server, health);
+                            ports[0], ports[1], server, health, metrics);
                     vertx.setPeriodic(config.retentionCheckIntervalMs(), id -> broker.applyRetention());
                     LOG.info("node {} (id {}) serving gRPC on {} and health on port {}", config.nodeName(),
                             identity.id(), address, ports[1]);
@@ -184,6 +189,7 @@ public final class RafkaNode implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("closing vert.x: {}", e.toString());
         }
+        metrics.close();
         releaseQuietly(dataLock);
         LOG.info("node {} stopped", config.nodeName());
     }

@@ -64,7 +64,7 @@ public record NodeConfig(
             new Key("grpc.port", "9090", "Port of the gRPC API (0 = any free port).", s -> port("grpc.port", s)),
             new Key("grpc.advertised-address", "", "host:port clients should use to reach this node. Empty = grpc.host (or 127.0.0.1 for 0.0.0.0) and the bound port.", s -> s),
             new Key("http.host", "0.0.0.0", "Interface of the HTTP health endpoints.", NodeConfig::nonEmpty),
-            new Key("http.port", "9091", "Port of /health/live and /health/ready (0 = any free port, -1 = off).", s -> range("http.port", s, -1, 65535)),
+            new Key("http.port", "9091", "Port of /health/live, /health/ready and /metrics (0 = any free port, -1 = off).", s -> range("http.port", s, -1, 65535)),
             new Key("data.dir", "data", "Directory of the embedded log and the node's metadata.", NodeConfig::nonEmpty),
             new Key("storage.engine", "local", "Partition log engine: local (embedded segment files).", s -> oneOf("storage.engine", s, "local")),
             new Key("storage.local.fsync", "interval", "When the embedded log forces data to disk: never, interval or always (every acks=ALL append waits for fsync).", s -> oneOf("storage.local.fsync", s, "never", "interval", "always")),

@@ -2,6 +2,7 @@ package io.rafka.node.grpc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.rafka.node.metrics.NodeMetrics;
 import io.rafka.node.partition.Broker;
 import io.rafka.node.partition.BrokerException;
 import io.rafka.node.partition.LocalMetadata;
@@ -79,11 +80,13 @@ public final class GrpcApi {
     private final Broker broker;
     private final NodeIdentity self;
     private final String clusterName;
+    private final NodeMetrics metrics;
 
-    public GrpcApi(Broker broker, NodeIdentity self, String clusterName) {
+    public GrpcApi(Broker broker, NodeIdentity self, String clusterName, NodeMetrics metrics) {
         this.broker = broker;
         this.self = self;
         this.clusterName = clusterName;
+        this.metrics = metrics;
     }
 
     /** Registers every method on {@code server}. */
@@ -108,25 +111,32 @@ public final class GrpcApi {
 
     // ---- plumbing ----
 
-    private static <Q, R> void unary(GrpcIoServer server, MethodDescriptor<Q, R> method,
-                                     Function<Q, CompletionStage<R>> body) {
+    private <Q, R> void unary(GrpcIoServer server, MethodDescriptor<Q, R> method,
+                              Function<Q, CompletionStage<R>> body) {
+        String name = method.getBareMethodName();
         server.callHandler(method, req -> req.handler(msg -> {
             Context ctx = Vertx.currentContext();
             CompletionStage<R> stage;
             try {
                 stage = body.apply(msg);
             } catch (RuntimeException e) {
-                fail(req.response(), e);
+                fail(name, req.response(), e);
                 return;
             }
             stage.whenComplete((resp, err) -> onContext(ctx, () -> {
                 if (err != null) {
-                    fail(req.response(), err);
+                    fail(name, req.response(), err);
                 } else {
                     req.response().end(resp);
                 }
             }));
         }));
+    }
+
+    private void fail(String method, GrpcServerResponse<?, ?> response, Throwable error) {
+        Statuses.Failure f = Statuses.of(error);
+        metrics.failed(method, f.status().name());
+        response.status(f.status()).statusMessage(f.message()).end();
     }
 
     private static <Q, R> void unimplemented(GrpcIoServer server, MethodDescriptor<Q, R> method) {
@@ -141,11 +151,6 @@ public final class GrpcApi {
         } else {
             ctx.runOnContext(v -> action.run());
         }
-    }
-
-    static void fail(GrpcServerResponse<?, ?> response, Throwable error) {
-        Statuses.Failure f = Statuses.of(error);
-        response.status(f.status()).statusMessage(f.message()).end();
     }
 
     private static ByteString wrap(ByteBuffer buffer) {
@@ -187,7 +192,11 @@ public final class GrpcApi {
                     .setLogAppendTime(System.currentTimeMillis()).build());
         }
         Partition p = broker.partition(req.getTopic(), req.getPartition());
-        return produced.thenApply(r -> ProduceResponse.newBuilder()
+        int size = batch.remaining();
+        return produced.thenApply(r -> {
+            metrics.produced(r.recordCount(), size, r.duplicate());
+            return r;
+        }).thenApply(r -> ProduceResponse.newBuilder()
                 .setBaseOffset(r.baseOffset())
                 .setRecordCount(r.recordCount())
                 .setLogAppendTime(r.appendTimeMs())
@@ -209,15 +218,16 @@ public final class GrpcApi {
             }
             Broker.checkOffset(p, msg.getOffset());
         } catch (RuntimeException e) {
-            fail(response, e);
+            fail("Fetch", response, e);
             return;
         }
         long offset = msg.getOffset();
         Runnable read = () -> broker.read(p, offset, maxBytes).whenComplete((slice, err) -> onContext(ctx, () -> {
             if (err != null) {
-                fail(response, err);
+                fail("Fetch", response, err);
                 return;
             }
+            metrics.fetched(slice.batches().remaining());
             response.end(FetchResponse.newBuilder()
                     .setBatches(wrap(slice.batches()))
                     .setHighWatermark(slice.logEndOffset())
@@ -259,13 +269,13 @@ public final class GrpcApi {
             p = broker.partition(msg.getTopic(), msg.getPartition());
             maxBytes = maxBytes(msg.getMaxBytes());
         } catch (RuntimeException e) {
-            fail(req.response(), e);
+            fail("Subscribe", req.response(), e);
             return;
         }
         startOffset(p, msg.hasStart() ? msg.getStart() : StartPosition.newBuilder().setLatest(true).build())
                 .whenComplete((start, err) -> onContext(ctx, () -> {
                     if (err != null) {
-                        fail(req.response(), err);
+                        fail("Subscribe", req.response(), err);
                         return;
                     }
                     Subscription s = new Subscription(ctx, req, p, start, maxBytes);
@@ -331,7 +341,7 @@ public final class GrpcApi {
                 }
                 if (err != null) {
                     stopped = true;
-                    fail(response, err);
+                    fail("Subscribe", response, err);
                     return;
                 }
                 if (slice.isEmpty()) {
@@ -339,6 +349,7 @@ public final class GrpcApi {
                     return;
                 }
                 long next = nextOffset(slice, offset);
+                metrics.fetched(slice.batches().remaining());
                 response.write(SubscribeResponse.newBuilder()
                         .setBatches(wrap(slice.batches()))
                         .setHighWatermark(slice.logEndOffset())

@@ -364,6 +364,19 @@ class BrokerApiIT {
         }
     }
 
+    @Test
+    void prometheusMetricsCountProducedRecordsAndErrors() throws Exception {
+        createTopic("m", 1);
+        produce("m", 0, batch(7, "x"), Acks.ACKS_LEADER);
+        assertStatus(() -> produce("m", 5, batch(1, "x"), Acks.ACKS_LEADER), Status.Code.INVALID_ARGUMENT);
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + node.node.httpPort() + "/metrics").toURL().openConnection();
+        assertThat(c.getResponseCode()).isEqualTo(200);
+        String body = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(body).contains("rafka_produced_records_total 7.0")
+                .containsPattern("rafka_request_errors_total\\{method=\"Produce\",status=\"INVALID_ARGUMENT\"\\} 1.0")
+                .contains("rafka_partitions 1.0").contains("jvm_memory_used_bytes");
+    }
+
     // ---- bad input ----
 
     @Test
