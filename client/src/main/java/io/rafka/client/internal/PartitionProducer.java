@@ -5,6 +5,7 @@ import io.rafka.client.ProducerConfig;
 import io.rafka.client.RafkaException;
 import io.rafka.client.RecordMetadata;
 import io.rafka.proto.v1.InitProducerResponse;
+import io.rafka.proto.v1.ProduceRequest;
 import io.rafka.proto.v1.ProduceResponse;
 import io.rafka.record.Header;
 import java.util.ArrayDeque;
@@ -54,9 +55,17 @@ final class PartitionProducer {
     private boolean resettingProducerId;
     /** Set when a batch overtook an earlier one; sending resumes once inFlight is empty. */
     private boolean awaitingEarlier;
+    /**
+     * True until a batch stamped with the current producer id was acknowledged: the broker accepts
+     * any sequence from a producer id it does not know yet, so until it has seen the first batch
+     * only that batch may fly (a later one overtaking it would be accepted and leave a gap).
+     */
+    private boolean producerIdUnconfirmed = true;
+    /** Largest inFlight size (acknowledged batches behind an unanswered one count too). */
+    private final int window;
 
-    /** A batch chosen for sending and the attempt the response must match. */
-    private record Send(ProducerBatch batch, int attempt) {
+    /** A batch chosen for sending, the attempt the response must match and its request. */
+    private record Send(ProducerBatch batch, int attempt, ProduceRequest request) {
     }
 
     PartitionProducer(ProducerEngine engine, String topic, int partition, Runnable onSealed) {
@@ -69,7 +78,15 @@ final class PartitionProducer {
         InitProducerResponse id = engine.producerId();
         this.producerId = id.getProducerId();
         this.producerEpoch = (short) id.getProducerEpoch();
+        // the broker remembers the last MAX_IDEMPOTENT_WINDOW batches per producer; a retry of a
+        // batch further back than that would be refused as out of order instead of deduplicated
+        this.window = config.idempotence()
+                ? Math.min(config.maxInFlightPerPartition(), MAX_IDEMPOTENT_WINDOW)
+                : config.maxInFlightPerPartition();
     }
+
+    /** Batches per producer and partition whose sequence ranges the broker caches. */
+    static final int MAX_IDEMPOTENT_WINDOW = 5;
 
     /** Appends a record to the open batch, sealing and sending batches as they fill. */
     CompletableFuture<RecordMetadata> append(long timestamp, byte[] key, byte[] value,
@@ -204,16 +221,17 @@ final class PartitionProducer {
                 if (awaitingEarlier && inFlight.isEmpty()) {
                     awaitingEarlier = false;
                 }
+                int limit = config.idempotence() && producerIdUnconfirmed ? 1 : window;
                 while (!backingOff && !resettingProducerId && !awaitingEarlier && !pending.isEmpty()
-                        && inFlight.size() < config.maxInFlightPerPartition()) {
+                        && inFlight.size() < limit) {
                     ProducerBatch b = pending.pollFirst();
                     inFlight.addLast(b);
-                    sends.add(new Send(b, ++b.attempt));
+                    sends.add(new Send(b, ++b.attempt, b.request()));
                 }
             }
             for (Send s : sends) {
                 try {
-                    engine.transport.produce(connection, s.batch().request(),
+                    engine.transport.produce(connection, s.request(),
                             (response, error) -> onResponse(s.batch(), s.attempt(), response, error));
                 } catch (RuntimeException e) {
                     onResponse(s.batch(), s.attempt(), null, e);
@@ -236,8 +254,16 @@ final class PartitionProducer {
                 return; // superseded by a rewind: the batch is re-sent or already done
             }
             if (error == null) {
-                inFlight.remove(b);
                 b.finished = true;
+                if (b.producerId() == producerId) {
+                    producerIdUnconfirmed = false;
+                }
+                // an acknowledged batch keeps its place in the window until every earlier one
+                // answered: the broker only dedups the last few batches, so the window must not
+                // slide past an unanswered (possibly retried) batch
+                while (!inFlight.isEmpty() && inFlight.peekFirst().finished) {
+                    inFlight.pollFirst();
+                }
             } else {
                 RafkaException e = Errors.toRafka(error);
                 if (e.code() == Status.Code.ABORTED && inFlight.peekFirst() != b
@@ -311,8 +337,10 @@ final class PartitionProducer {
         ProducerBatch last;
         do {
             last = inFlight.pollLast();
-            last.attempt++;
-            pending.addFirst(last);
+            if (!last.finished) { // acknowledged ones are appended: not re-sent
+                last.attempt++;
+                pending.addFirst(last);
+            }
         } while (last != b);
     }
 
@@ -332,6 +360,7 @@ final class PartitionProducer {
                     producerId = id.getProducerId();
                     producerEpoch = (short) id.getProducerEpoch();
                     nextSequence = 0;
+                    producerIdUnconfirmed = true;
                     for (ProducerBatch p : pending) {
                         p.restamp(producerId, producerEpoch, nextSequence);
                         nextSequence += p.recordCount();

@@ -8,7 +8,6 @@ import io.rafka.record.Header;
 import io.rafka.record.RecordBatch;
 import io.rafka.record.RecordBatchBuilder;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +23,8 @@ final class ProducerBatch {
     private static final int RECORD_OVERHEAD_BOUND = 32;
 
     private RecordBatchBuilder builder;
-    private final List<CompletableFuture<RecordMetadata>> futures;
+    private final int batchSizeBytes;
+    private CompletableFuture<RecordMetadata>[] futures;
     private long[] timestamps;
     private int count;
     /** Completes (normally) once every record's future is completed, either way. */
@@ -33,6 +33,7 @@ final class ProducerBatch {
     private byte[] bytes;
     private ProduceRequest request;
     private int baseSequence = -1;
+    private long producerId = -1;
     private long sealedAtMs;
     /** Bumped on every send and every rewind; a response for another attempt is stale. */
     int attempt;
@@ -42,8 +43,7 @@ final class ProducerBatch {
 
     ProducerBatch(int batchSizeBytes) {
         builder = new RecordBatchBuilder(batchSizeBytes);
-        futures = new ArrayList<>(64);
-        timestamps = new long[64];
+        this.batchSizeBytes = batchSizeBytes;
     }
 
     int recordCount() {
@@ -67,11 +67,19 @@ final class ProducerBatch {
     void append(long timestamp, byte[] key, byte[] value, List<Header> headers,
                 CompletableFuture<RecordMetadata> future) {
         builder.append(timestamp, key, value, headers);
-        if (count == timestamps.length) {
+        if (timestamps == null) {
+            // sized for a batch full of records like the first one, so they are allocated once
+            int perRecord = RECORD_OVERHEAD_BOUND / 2 + (key == null ? 0 : key.length)
+                    + (value == null ? 0 : value.length);
+            int capacity = Math.max(8, Math.min(batchSizeBytes / Math.max(1, perRecord) + 1, 16_384));
+            timestamps = new long[capacity];
+            futures = newFutures(capacity);
+        } else if (count == timestamps.length) {
             timestamps = Arrays.copyOf(timestamps, count * 2);
+            futures = Arrays.copyOf(futures, count * 2);
         }
-        timestamps[count++] = timestamp;
-        futures.add(future);
+        timestamps[count] = timestamp;
+        futures[count++] = future;
     }
 
     /** Encodes the batch with its producer identity and builds the request, once. */
@@ -80,6 +88,7 @@ final class ProducerBatch {
         this.bytes = builder.build(producerId, producerEpoch, baseSequence);
         this.builder = null;
         this.baseSequence = baseSequence;
+        this.producerId = producerId;
         this.sealedAtMs = nowMs;
         this.request = ProduceRequest.newBuilder()
                 .setTopic(topic)
@@ -104,7 +113,13 @@ final class ProducerBatch {
         b.putInt(RecordBatch.CRC_OFFSET, (int) crc.getValue());
         this.bytes = copy;
         this.baseSequence = baseSequence;
+        this.producerId = producerId;
         this.request = request.toBuilder().setBatch(UnsafeByteOperations.unsafeWrap(copy)).build();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CompletableFuture<RecordMetadata>[] newFutures(int n) {
+        return (CompletableFuture<RecordMetadata>[]) new CompletableFuture<?>[n];
     }
 
     boolean isSealed() {
@@ -113,6 +128,10 @@ final class ProducerBatch {
 
     ProduceRequest request() {
         return request;
+    }
+
+    long producerId() {
+        return producerId;
     }
 
     int baseSequence() {
@@ -127,7 +146,7 @@ final class ProducerBatch {
     void succeed(String topic, int partition, long baseOffset) {
         for (int i = 0; i < count; i++) {
             long offset = baseOffset < 0 ? -1 : baseOffset + i;
-            futures.get(i).complete(new RecordMetadata(topic, partition, offset, timestamps[i]));
+            futures[i].complete(new RecordMetadata(topic, partition, offset, timestamps[i]));
         }
         done.complete(null);
     }
@@ -135,7 +154,7 @@ final class ProducerBatch {
     /** Fails every record's future; call outside the partition lock. */
     void fail(Throwable error) {
         for (int i = 0; i < count; i++) {
-            futures.get(i).completeExceptionally(error);
+            futures[i].completeExceptionally(error);
         }
         done.complete(null);
     }

@@ -41,6 +41,19 @@ class ProducerEngineTest {
         return new ProducerRecord(TOPIC, partition, null, value, List.of(), 0L);
     }
 
+    /**
+     * Sends one record to {@code partition} and acknowledges it, so the partition's producer id is
+     * known to the broker and later batches may be pipelined; its sequence range is [0, 0].
+     */
+    private void confirmProducerId(ProducerEngine e, int partition) {
+        CompletableFuture<RecordMetadata> f = e.send(record(partition, 99));
+        timer.advance(5);
+        assertThat(transport.calls).hasSize(1);
+        transport.calls.get(0).succeed(0);
+        assertThat(f).isCompleted();
+        transport.calls.clear();
+    }
+
     private static byte[] key(String k) {
         return k.getBytes(StandardCharsets.UTF_8);
     }
@@ -126,8 +139,12 @@ class ProducerEngineTest {
         }
         e.send(record(3, 0));
         timer.advance(5);
+        // only the first batch of a producer id not yet confirmed by the broker flies
         List<FakeTransport.Call> p2 = transport.calls.stream()
                 .filter(c -> c.request().getPartition() == 2).toList();
+        assertThat(p2).hasSize(1);
+        p2.get(0).succeed(100);
+        p2 = transport.calls.stream().filter(c -> c.request().getPartition() == 2).toList();
         assertThat(p2).hasSize(3);
         assertThat(p2.get(0).batch().baseSequence()).isEqualTo(0);
         assertThat(p2.get(1).batch().baseSequence()).isEqualTo(8);
@@ -137,7 +154,6 @@ class ProducerEngineTest {
                 .filter(c -> c.request().getPartition() == 3).findFirst().orElseThrow();
         assertThat(p3.batch().baseSequence()).isEqualTo(0);
 
-        p2.get(0).succeed(100);
         p2.get(1).succeed(108);
         p2.get(2).succeed(116);
         for (int i = 0; i < 20; i++) {
@@ -149,6 +165,7 @@ class ProducerEngineTest {
     @Test
     void retryableFailureResendsTheFailedAndLaterBatchesInOrderWithTheSameBytes() {
         ProducerEngine e = engine(config().maxInFlightPerPartition(5));
+        confirmProducerId(e, 0);
         List<CompletableFuture<RecordMetadata>> fs = new ArrayList<>();
         for (int i = 0; i < 24; i++) { // three full batches, all in flight
             fs.add(e.send(record(0, i)));
@@ -170,7 +187,7 @@ class ProducerEngineTest {
         List<FakeTransport.Call> resent = transport.calls.subList(3, 6);
         for (int i = 0; i < 3; i++) {
             assertThat(resent.get(i).request().getBatch()).isEqualTo(first.get(i).request().getBatch());
-            assertThat(resent.get(i).batch().baseSequence()).isEqualTo(8 * i);
+            assertThat(resent.get(i).batch().baseSequence()).isEqualTo(1 + 8 * i);
         }
         resent.get(0).succeed(50);
         resent.get(1).succeed(58);
@@ -183,6 +200,7 @@ class ProducerEngineTest {
     @Test
     void batchThatOvertookAnEarlierOneIsResentWithoutBackoffOnceTheEarlierAnswered() {
         ProducerEngine e = engine(config().maxInFlightPerPartition(5));
+        confirmProducerId(e, 0);
         for (int i = 0; i < 24; i++) {
             e.send(record(0, i));
         }
@@ -192,27 +210,28 @@ class ProducerEngineTest {
         assertThat(transport.calls).hasSize(3);
         first.get(0).succeed(0);
         assertThat(transport.calls).extracting(c -> c.batch().baseSequence())
-                .containsExactly(0, 8, 16, 8, 16);
+                .containsExactly(1, 9, 17, 9, 17);
         assertThat(timer.pendingTasks()).isZero();
     }
 
     @Test
     void laterBatchesWaitForTheInFlightLimitAndKeepOrderAcrossARetry() {
         ProducerEngine e = engine(config().maxInFlightPerPartition(2));
+        confirmProducerId(e, 0);
         for (int i = 0; i < 32; i++) { // four batches; two may fly
             e.send(record(0, i));
         }
-        assertThat(transport.calls).extracting(c -> c.batch().baseSequence()).containsExactly(0, 8);
+        assertThat(transport.calls).extracting(c -> c.batch().baseSequence()).containsExactly(1, 9);
         transport.calls.get(1).fail(Status.DEADLINE_EXCEEDED);
         timer.advance(100);
-        assertThat(transport.calls).extracting(c -> c.batch().baseSequence()).containsExactly(0, 8, 8);
+        assertThat(transport.calls).extracting(c -> c.batch().baseSequence()).containsExactly(1, 9, 9);
         transport.calls.get(0).succeed(0);
         assertThat(transport.calls).extracting(c -> c.batch().baseSequence())
-                .containsExactly(0, 8, 8, 16);
+                .containsExactly(1, 9, 9, 17);
         transport.calls.get(2).succeed(8);
         transport.calls.get(3).succeed(16);
         assertThat(transport.calls).extracting(c -> c.batch().baseSequence())
-                .containsExactly(0, 8, 8, 16, 24);
+                .containsExactly(1, 9, 9, 17, 25);
     }
 
     @Test
@@ -232,6 +251,7 @@ class ProducerEngineTest {
     @Test
     void nonRetryableFailureFailsTheBatchAndLaterBatchesContinueWithAFreshProducerId() {
         ProducerEngine e = engine(config());
+        confirmProducerId(e, 0);
         List<CompletableFuture<RecordMetadata>> fs = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             fs.add(e.send(record(0, i)));
@@ -360,6 +380,113 @@ class ProducerEngineTest {
         }
         timer.advance(5);
         assertThat(transport.calls).allMatch(c -> c.connection() == c.request().getPartition() % 2);
+    }
+
+    /**
+     * The stall seen in {@code rafka bench produce}: separate Produce RPCs are not ordered on an
+     * HTTP/2 connection, and the broker accepts any sequence from a producer id it does not know.
+     * When the second batch of a fresh producer id reached it before the first, the second was
+     * appended and the first refused as out of order ("expected 16, got 0") on every retry until
+     * deliveryTimeoutMs, while the partition's later batches filled the send buffer.
+     */
+    @Test
+    void laterBatchCannotOvertakeTheFirstBatchOfAFreshProducerId() {
+        ProducerEngine e = engine(config().maxInFlightPerPartition(5));
+        SequenceCheckingBroker broker = new SequenceCheckingBroker();
+        List<CompletableFuture<RecordMetadata>> fs = new ArrayList<>();
+        for (int i = 0; i < 40; i++) { // five full batches
+            fs.add(e.send(record(0, i)));
+        }
+        // the network delivers whatever is outstanding newest first
+        for (int step = 0; step < 2_000 && !fs.stream().allMatch(CompletableFuture::isDone); step++) {
+            broker.answerNewestFirst(transport);
+            timer.advance(100);
+        }
+        assertThat(fs).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+        for (int i = 0; i < 40; i++) {
+            assertThat(fs.get(i).join().offset()).isEqualTo(i);
+        }
+    }
+
+    @Test
+    void theWindowDoesNotSlidePastAnUnansweredBatch() {
+        ProducerEngine e = engine(config().maxInFlightPerPartition(2));
+        confirmProducerId(e, 0);
+        for (int i = 0; i < 32; i++) {
+            e.send(record(0, i));
+        }
+        assertThat(transport.calls).extracting(c -> c.batch().baseSequence()).containsExactly(1, 9);
+        transport.calls.get(1).succeed(9); // answered before the earlier batch: no third send yet
+        assertThat(transport.calls).hasSize(2);
+        transport.calls.get(0).succeed(1);
+        assertThat(transport.calls).extracting(c -> c.batch().baseSequence())
+                .containsExactly(1, 9, 17, 25);
+    }
+
+    @Test
+    void idempotentInFlightIsCappedAtTheBrokersDedupWindow() {
+        ProducerEngine e = engine(config().maxInFlightPerPartition(20));
+        confirmProducerId(e, 0);
+        for (int i = 0; i < 80; i++) {
+            e.send(record(0, i));
+        }
+        assertThat(transport.calls).hasSize(PartitionProducer.MAX_IDEMPOTENT_WINDOW);
+    }
+
+    /** The broker's idempotence rules (ProducerStates): last five batches cached per producer. */
+    private static final class SequenceCheckingBroker {
+        private record Entry(int first, int last, long offset) {
+        }
+
+        private final java.util.Map<Long, java.util.ArrayDeque<Entry>> producers = new java.util.HashMap<>();
+        private final java.util.Set<FakeTransport.Call> answered =
+                java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        private long end;
+
+        void answerNewestFirst(FakeTransport transport) {
+            List<FakeTransport.Call> todo = new ArrayList<>();
+            synchronized (transport) {
+                for (FakeTransport.Call c : transport.calls) {
+                    if (answered.add(c)) {
+                        todo.add(0, c);
+                    }
+                }
+            }
+            for (FakeTransport.Call c : todo) {
+                handle(c);
+            }
+        }
+
+        private void handle(FakeTransport.Call c) {
+            RecordBatch b = c.batch();
+            int first = b.baseSequence();
+            int last = first + b.recordCount() - 1;
+            java.util.ArrayDeque<Entry> cached = producers.get(b.producerId());
+            if (cached != null) {
+                for (Entry x : cached) {
+                    if (x.first() == first && x.last() == last) {
+                        c.succeed(x.offset());
+                        return;
+                    }
+                }
+                int expected = cached.peekLast().last() + 1;
+                if (first != expected) {
+                    c.fail(Status.ABORTED.withDescription("out of order sequence for producer "
+                            + b.producerId() + ": expected " + expected + ", got " + first));
+                    return;
+                }
+            } else {
+                cached = new java.util.ArrayDeque<>();
+                producers.put(b.producerId(), cached);
+            }
+            if (cached.size() == 5) {
+                cached.removeFirst();
+            }
+            cached.addLast(new Entry(first, last, end));
+            long offset = end;
+            end += b.recordCount();
+            c.succeed(offset);
+        }
     }
 
     private static RafkaException unwrap(CompletableFuture<?> f) {
