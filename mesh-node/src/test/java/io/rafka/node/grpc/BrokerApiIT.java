@@ -191,6 +191,8 @@ class BrokerApiIT {
                 Status.Code.ABORTED, "expected 8", "got 20");
         long other = node.broker().initProducer(InitProducerRequest.getDefaultInstance()).getProducerId();
         assertThat(other).isNotEqualTo(pid);
+        assertStatus(() -> produce("idem", 0, idempotentBatch(other, 3, 1), Acks.ACKS_ALL),
+                Status.Code.FAILED_PRECONDITION, "must have sequence 0, got 3");
     }
 
     @Test

@@ -9,8 +9,10 @@ class ProducerStatesTest {
     final ProducerStates states = new ProducerStates();
 
     @Test
-    void anUnknownProducerIsAcceptedAtAnySequence() {
-        assertThat(states.check(1, (short) 0, 17, 20)).isInstanceOf(ProducerStates.Accept.class);
+    void anUnknownProducerMustStartAtSequenceZero() {
+        assertThat(states.check(1, (short) 0, 0, 3)).isInstanceOf(ProducerStates.Accept.class);
+        assertThat(states.check(1, (short) 0, 17, 20)).isInstanceOfSatisfying(ProducerStates.Reject.class,
+                r -> assertThat(r.error().getMessage()).contains("must have sequence 0, got 17"));
     }
 
     @Test
@@ -45,13 +47,25 @@ class ProducerStatesTest {
         assertThat(states.check(1, (short) 2, 10, 11)).isInstanceOfSatisfying(ProducerStates.Reject.class,
                 r -> assertThat(r.error().getMessage()).contains("fenced"));
         assertThat(states.check(1, (short) 4, 0, 0)).isInstanceOf(ProducerStates.Accept.class);
+        assertThat(states.check(1, (short) 4, 5, 6)).isInstanceOf(ProducerStates.Reject.class);
     }
 
     @Test
-    void forgettingFromAFailedBatchDropsItAndItsSuccessors() {
+    void forgettingFromAFailedBatchDropsItAndItsSuccessorsAndExpectsItsRetry() {
         states.record(1, (short) 0, 0, 9, CompletableFuture.completedFuture(0L));
         states.record(1, (short) 0, 10, 19, new CompletableFuture<>());
+        states.record(1, (short) 0, 20, 29, new CompletableFuture<>());
         states.forgetFrom(1, 10);
+        assertThat(states.check(1, (short) 0, 20, 29)).as("a later batch must not leave a gap")
+                .isInstanceOf(ProducerStates.Reject.class);
         assertThat(states.check(1, (short) 0, 10, 19)).isInstanceOf(ProducerStates.Accept.class);
+    }
+
+    @Test
+    void afterTheOnlyCachedBatchFailsTheProducerStillExpectsThatSequence() {
+        states.record(1, (short) 0, 0, 9, new CompletableFuture<>());
+        states.forgetFrom(1, 0);
+        assertThat(states.check(1, (short) 0, 10, 19)).isInstanceOf(ProducerStates.Reject.class);
+        assertThat(states.check(1, (short) 0, 0, 9)).isInstanceOf(ProducerStates.Accept.class);
     }
 }
