@@ -27,12 +27,16 @@ import java.util.Objects;
  * @param maxBlockMs              longest {@code send} blocks for metadata or buffer space
  * @param connections             gRPC channels to the broker; partition p uses channel
  *                                {@code p % connections}
+ * @param sendWhenIdle            a partition with nothing queued or in flight sends a record at
+ *                                once instead of lingering; records arriving meanwhile batch up
+ *                                behind it and go when the wire frees or lingerMs passes
+ *                                (Nagle-style). Low latency at low rates, full batches under load.
  */
 public record ProducerConfig(String bootstrap, int lingerMs, int batchSizeBytes, Acks acks,
                              int maxInFlightPerPartition, long deliveryTimeoutMs,
                              long requestTimeoutMs, long retryBackoffMs, long retryBackoffMaxMs,
                              boolean idempotence, int maxRequestBytes, long bufferMemoryBytes,
-                             long maxBlockMs, int connections) {
+                             long maxBlockMs, int connections, boolean sendWhenIdle) {
     /** Smallest accepted batch size and request size. */
     public static final int MIN_BATCH_BYTES = 1024;
     /** Largest accepted request size: the client's maxInboundMessageSize. */
@@ -87,6 +91,7 @@ public record ProducerConfig(String bootstrap, int lingerMs, int batchSizeBytes,
         private long bufferMemoryBytes = 32L << 20;
         private long maxBlockMs = 60_000;
         private int connections = 2;
+        private boolean sendWhenIdle = true;
 
         private Builder(String bootstrap) {
             this.bootstrap = bootstrap;
@@ -170,11 +175,17 @@ public record ProducerConfig(String bootstrap, int lingerMs, int batchSizeBytes,
             return this;
         }
 
+        /** Default true: see {@link ProducerConfig#sendWhenIdle()}. */
+        public Builder sendWhenIdle(boolean v) {
+            sendWhenIdle = v;
+            return this;
+        }
+
         public ProducerConfig build() {
             return new ProducerConfig(bootstrap, lingerMs, batchSizeBytes, acks,
                     maxInFlightPerPartition, deliveryTimeoutMs, requestTimeoutMs, retryBackoffMs,
                     retryBackoffMaxMs, idempotence, maxRequestBytes, bufferMemoryBytes, maxBlockMs,
-                    connections);
+                    connections, sendWhenIdle);
         }
     }
 }

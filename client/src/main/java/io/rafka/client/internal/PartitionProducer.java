@@ -116,8 +116,9 @@ final class PartitionProducer {
             }
             if (tooLarge == null) {
                 b.append(timestamp, key, value, headers, future);
-                // full when a record like this one would not fit: send now rather than on the next
-                if (!b.fits(timestamp, key, value, headers, config.batchSizeBytes())) {
+                // full when a record like this one would not fit: send now rather than on the next;
+                // and with nothing of this partition on the wire, waiting buys no batching
+                if (!b.fits(timestamp, key, value, headers, config.batchSizeBytes()) || idle()) {
                     seal();
                     sealed = true;
                 }
@@ -131,6 +132,17 @@ final class PartitionProducer {
             future.completeExceptionally(tooLarge);
         }
         return future;
+    }
+
+    /**
+     * True when nothing of this partition is queued or on the wire. Batching exists to share a
+     * request among records that would otherwise wait behind one another; an idle partition sends
+     * at once and records arriving meanwhile batch up behind it (Nagle-style), so lingerMs bounds
+     * the wait under load instead of adding to every record's latency at low rates.
+     * Caller holds the lock.
+     */
+    private boolean idle() {
+        return config.sendWhenIdle() && inFlight.isEmpty() && pending.isEmpty() && !backingOff && !resettingProducerId && !awaitingEarlier;
     }
 
     private void lingerExpired(ProducerBatch batch) {
@@ -246,6 +258,7 @@ final class PartitionProducer {
     }
 
     private void onResponse(ProducerBatch b, int attempt, ProduceResponse response, Throwable error) {
+        boolean sealedOpen = false;
         RafkaException failure = null;
         boolean resetProducerId = false;
         List<ProducerBatch> alsoFailed = List.of();
@@ -263,6 +276,10 @@ final class PartitionProducer {
                 // slide past an unanswered (possibly retried) batch
                 while (!inFlight.isEmpty() && inFlight.peekFirst().finished) {
                     inFlight.pollFirst();
+                }
+                if (open != null && idle()) {
+                    seal(); // the wire is free: what gathered meanwhile goes now, not at its linger
+                    sealedOpen = true;
                 }
             } else {
                 RafkaException e = Errors.toRafka(error);
@@ -305,6 +322,9 @@ final class PartitionProducer {
                     resettingProducerId = true;
                 }
             }
+        }
+        if (sealedOpen) {
+            onSealed.run();
         }
         if (failure == null) {
             if (response.getDuplicate()) {

@@ -30,9 +30,10 @@ class ProducerEngineTest {
     }
 
     private static ProducerConfig.Builder config() {
+        // the sealing rules under test are size and linger; sendWhenIdle has its own test
         return ProducerConfig.builder("localhost:9092").batchSizeBytes(1024).lingerMs(5)
                 .retryBackoffMs(100).retryBackoffMaxMs(5000).deliveryTimeoutMs(120_000)
-                .requestTimeoutMs(30_000);
+                .requestTimeoutMs(30_000).sendWhenIdle(false);
     }
 
     private static ProducerRecord record(int partition, int i) {
@@ -325,6 +326,23 @@ class ProducerEngineTest {
         assertThat(transport.calls).hasSize(1);
         transport.calls.get(0).succeed(3);
         assertThat(ok.join().offset()).isEqualTo(3);
+    }
+
+    @Test
+    void anIdlePartitionSendsAtOnceAndRecordsArrivingMeanwhileGoWhenTheWireFrees() {
+        ProducerEngine e = engine(config().sendWhenIdle(true).lingerMs(1_000));
+        CompletableFuture<RecordMetadata> first = e.send(record(0, 0));
+        assertThat(transport.calls).as("sent without waiting for the linger").hasSize(1);
+        CompletableFuture<RecordMetadata> second = e.send(record(0, 1));
+        CompletableFuture<RecordMetadata> third = e.send(record(0, 2));
+        assertThat(transport.calls).as("batched behind the first while it is on the wire").hasSize(1);
+        transport.calls.get(0).succeed(0);
+        assertThat(first.join().offset()).isZero();
+        assertThat(transport.calls).as("the gathered batch goes as soon as the wire is free").hasSize(2);
+        assertThat(transport.calls.get(1).batch().recordCount()).isEqualTo(2);
+        transport.calls.get(1).succeed(1);
+        assertThat(second.join().offset()).isEqualTo(1);
+        assertThat(third.join().offset()).isEqualTo(2);
     }
 
     @Test
