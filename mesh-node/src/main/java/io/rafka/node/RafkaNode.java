@@ -1,5 +1,6 @@
 package io.rafka.node;
 
+import io.rafka.cache.BatchCache;
 import io.rafka.node.config.ConfigException;
 import io.rafka.node.config.NodeConfig;
 import io.rafka.node.grpc.GrpcApi;
@@ -57,11 +58,12 @@ public final class RafkaNode implements AutoCloseable {
     private final HttpServer grpcServer;
     private final HealthServer health;
     private final NodeMetrics metrics;
+    private final BatchCache cache;
     private volatile boolean closed;
 
     private RafkaNode(NodeConfig config, Vertx vertx, ExecutorService storageThreads, LogEngine engine, Broker broker,
                       FileLock dataLock, NodeIdentity identity, int grpcPort, int httpPort, HttpServer grpcServer,
-                      HealthServer health, NodeMetrics metrics) {
+                      HealthServer health, NodeMetrics metrics, BatchCache cache) {
         this.config = config;
         this.vertx = vertx;
         this.storageThreads = storageThreads;
@@ -74,6 +76,7 @@ public final class RafkaNode implements AutoCloseable {
         this.grpcServer = grpcServer;
         this.health = health;
         this.metrics = metrics;
+        this.cache = cache;
     }
 
     /**
@@ -103,8 +106,10 @@ public final class RafkaNode implements AutoCloseable {
         } catch (RuntimeException e) {
             return abort(vertx, storage, engine, lock, e);
         }
-        Broker broker = new Broker(config, metadata, engine, storage);
+        BatchCache cache = BatchCache.open(config.cache());
+        Broker broker = new Broker(config, metadata, engine, storage, cache);
         NodeMetrics metrics = new NodeMetrics();
+        metrics.bindCache(cache);
         metrics.gauge("rafka_partitions", "Partitions open on this node", () -> broker.partitions().size());
         HealthServer health = new HealthServer(vertx, broker::isReady, metrics::scrape);
 
@@ -127,13 +132,16 @@ public final class RafkaNode implements AutoCloseable {
                     NodeIdentity identity = NodeIdentity.of(config.nodeName(), address);
                     new GrpcApi(broker, identity, config.clusterName(), metrics).bind(grpc);
                     RafkaNode node = new RafkaNode(config, vertx, storage, engine, broker, lock, identity,
-                            ports[0], ports[1], server, health, metrics);
+                            ports[0], ports[1], server, health, metrics, cache);
                     vertx.setPeriodic(config.retentionCheckIntervalMs(), id -> broker.applyRetention());
                     LOG.info("node {} (id {}) serving gRPC on {} and health on port {}", config.nodeName(),
                             identity.id(), address, ports[1]);
                     return node;
                 })
-                .recover(err -> abort(vertx, storage, engine, lock, err));
+                .recover(err -> {
+                    cache.close();
+                    return abort(vertx, storage, engine, lock, err);
+                });
     }
 
     private static <T> Future<T> abort(Vertx vertx, ExecutorService storage, LogEngine engine, FileLock lock, Throwable err) {
@@ -167,6 +175,10 @@ public final class RafkaNode implements AutoCloseable {
         return broker;
     }
 
+    public BatchCache cache() {
+        return cache;
+    }
+
     /** Stops serving, closes every log (flushing it) and releases the data directory. */
     @Override
     public void close() {
@@ -182,6 +194,7 @@ public final class RafkaNode implements AutoCloseable {
         }
         broker.close();
         engine.close();
+        cache.close();
         storageThreads.shutdown();
         try {
             storageThreads.awaitTermination(10, TimeUnit.SECONDS);

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
+import io.rafka.cache.CacheConfig;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -47,7 +48,8 @@ public record NodeConfig(
         long retentionBytes,
         long segmentBytes,
         long retentionCheckIntervalMs,
-        int producerStateScanRecords) {
+        int producerStateScanRecords,
+        CacheConfig cache) {
 
     /** One configuration key: its dotted name, default, description and validating parser. */
     public record Key(String name, String defaultValue, String description, Function<String, Object> parser) {
@@ -78,7 +80,15 @@ public record NodeConfig(
             new Key("topic.retention-bytes", "-1", "Default size retention per partition, bytes (-1 = unlimited).", s -> longRange("topic.retention-bytes", s, -1, Long.MAX_VALUE)),
             new Key("topic.segment-bytes", "134217728", "Default segment size of the embedded log.", s -> longRange("topic.segment-bytes", s, 65_536, 1L << 30)),
             new Key("retention.check-interval-ms", "60000", "How often retention runs.", s -> longRange("retention.check-interval-ms", s, 100, 86_400_000)),
-            new Key("producer-state.scan-records", "200000", "Records at each partition's tail scanned at start-up to rebuild idempotent producer state.", s -> range("producer-state.scan-records", s, 0, 100_000_000)));
+            new Key("producer-state.scan-records", "200000", "Records at each partition's tail scanned at start-up to rebuild idempotent producer state.", s -> range("producer-state.scan-records", s, 0, 100_000_000)),
+            // cache.* keys: defined and validated by cache-sidecar's CacheConfig
+            cacheKey(0), cacheKey(1), cacheKey(2), cacheKey(3), cacheKey(4), cacheKey(5), cacheKey(6),
+            cacheKey(7), cacheKey(8));
+
+    private static Key cacheKey(int i) {
+        CacheConfig.Key k = CacheConfig.KEYS.get(i);
+        return new Key(k.name(), k.defaultValue(), k.description(), s -> s);
+    }
 
     public NodeConfig {
         if (grpcPort != 0 && grpcPort == httpPort) {
@@ -129,6 +139,14 @@ public record NodeConfig(
                         : new ConfigException(k.name() + ": " + e.getMessage() + ", was '" + raw + "'");
             }
         }
+        Map<String, String> cacheSettings = new TreeMap<>();
+        CacheConfig.KEYS.forEach(k -> cacheSettings.put(k.name(), (String) parsed.get(k.name())));
+        CacheConfig cache;
+        try {
+            cache = CacheConfig.parse(cacheSettings, (String) parsed.get("cluster.name"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
         String name = (String) parsed.get("node.name");
         if (name.isEmpty()) {
             name = hostName();
@@ -154,7 +172,8 @@ public record NodeConfig(
                 (Long) parsed.get("topic.retention-bytes"),
                 (Long) parsed.get("topic.segment-bytes"),
                 (Long) parsed.get("retention.check-interval-ms"),
-                (Integer) parsed.get("producer-state.scan-records"));
+                (Integer) parsed.get("producer-state.scan-records"),
+                cache);
     }
 
     /** The effective settings as {@code key=value} lines, for the start-up log. */
@@ -167,6 +186,8 @@ public record NodeConfig(
         out.add("data.dir=" + dataDir.toAbsolutePath());
         out.add("storage.engine=" + storageEngine + " fsync=" + fsync + " (" + fsyncIntervalMs + " ms)");
         out.add("limits.max-batch-bytes=" + maxBatchBytes + " limits.max-fetch-bytes=" + maxFetchBytes);
+        out.add("cache=" + cache.describe() + (cache.kind() == CacheConfig.Kind.NONE ? "" : " ttl " + cache.ttl().toMillis()
+                + " ms, timeout " + cache.timeout().toMillis() + " ms"));
         out.add("topic defaults: partitions=" + defaultPartitions + " retention.ms=" + retentionMs
                 + " retention.bytes=" + retentionBytes + " segment.bytes=" + segmentBytes);
         return out;

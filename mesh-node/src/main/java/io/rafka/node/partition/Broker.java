@@ -1,5 +1,6 @@
 package io.rafka.node.partition;
 
+import io.rafka.cache.BatchCache;
 import io.rafka.node.config.NodeConfig;
 import io.rafka.record.CorruptBatchException;
 import io.rafka.record.RecordBatch;
@@ -36,14 +37,16 @@ public final class Broker implements AutoCloseable {
     private final LocalMetadata metadata;
     private final LogEngine engine;
     private final Executor blocking;
+    private final BatchCache cache;
     private final Map<PartitionId, Partition> partitions = new ConcurrentHashMap<>();
     private volatile boolean ready;
 
-    public Broker(NodeConfig config, LocalMetadata metadata, LogEngine engine, Executor blocking) {
+    public Broker(NodeConfig config, LocalMetadata metadata, LogEngine engine, Executor blocking, BatchCache cache) {
         this.config = config;
         this.metadata = metadata;
         this.engine = engine;
         this.blocking = blocking;
+        this.cache = cache;
     }
 
     /** Opens (and recovers) every partition of every known topic. */
@@ -232,7 +235,8 @@ public final class Broker implements AutoCloseable {
             PartitionId id = new PartitionId(topic.name(), p);
             opening.add(engine.open(id, logConfig)
                     .thenCompose(log -> {
-                        Partition part = new Partition(id, log, 0);
+                        // the topic's creation time names this life of the log in cache keys
+                        Partition part = new Partition(id, log, 0, cache, topic.createdAt());
                         return rebuildProducerState(part).thenApply(v -> part);
                     })
                     .thenAccept(part -> partitions.put(id, part))

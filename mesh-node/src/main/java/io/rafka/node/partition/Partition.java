@@ -1,5 +1,7 @@
 package io.rafka.node.partition;
 
+import io.rafka.cache.BatchCache;
+import io.rafka.cache.CachedBatchKey;
 import io.rafka.record.RecordBatch;
 import io.rafka.storage.Appended;
 import io.rafka.storage.Durability;
@@ -10,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -22,11 +25,22 @@ import java.util.concurrent.CompletionStage;
  * state is cached; a waiter registered at offset {@code o} is woken exactly once, as soon as the
  * log end passes {@code o} (or when it is cancelled). Thread-safe: the short critical sections
  * only enqueue work, the log does the I/O on its own threads.
+ *
+ * <p>With a batch cache, every appended batch is written through after its append succeeded,
+ * and a read at an offset inside one of the last {@value #RECENT_BATCHES} batches asks the cache
+ * for that batch and the ones after it in one multi-get; the hits that chain from the first are
+ * served, and a first miss (or any cache trouble) falls back to the log. The cache is never the
+ * source of truth: it only ever answers for batches this partition appended and acknowledged.
  */
 public final class Partition {
+    static final int RECENT_BATCHES = 4096;
+
     private final PartitionId id;
     private final PartitionLog log;
     private final int writerEpoch;
+    private final BatchCache cache;
+    private final long incarnation;
+    private final RecentBatches recent = new RecentBatches(RECENT_BATCHES);
     private final ProducerStates producers = new ProducerStates();
     private final List<Waiter> waiters = new ArrayList<>();
 
@@ -52,10 +66,12 @@ public final class Partition {
         }
     }
 
-    Partition(PartitionId id, PartitionLog log, int writerEpoch) {
+    Partition(PartitionId id, PartitionLog log, int writerEpoch, BatchCache cache, long incarnation) {
         this.id = id;
         this.log = log;
         this.writerEpoch = writerEpoch;
+        this.cache = cache;
+        this.incarnation = incarnation;
     }
 
     public PartitionId id() {
@@ -98,6 +114,7 @@ public final class Partition {
                 }
                 throw err instanceof RuntimeException re ? re : new IllegalStateException(err);
             }
+            writeThrough(batch, a.baseOffset());
             wakeWaiters();
             return new Produced(a.baseOffset(), a.recordCount(), false, a.appendTimeMs());
         });
@@ -119,9 +136,55 @@ public final class Partition {
         return w;
     }
 
-    /** Reads whole batches from {@code offset}. */
+    /** Reads whole batches from {@code offset}: recent ones from the cache when it has them. */
     public CompletionStage<LogSlice> read(long offset, int maxBytes) {
-        return log.read(offset, maxBytes);
+        if (!cache.isAvailable()) {
+            return log.read(offset, maxBytes);
+        }
+        List<RecentBatches.Entry> wanted;
+        synchronized (this) {
+            wanted = recent.from(offset, maxBytes);
+        }
+        if (wanted.isEmpty()) {
+            return log.read(offset, maxBytes);
+        }
+        List<CachedBatchKey> keys = wanted.stream().map(e -> key(e.baseOffset())).toList();
+        return cache.getAll(keys).thenCompose(found -> {
+            List<ByteBuffer> hits = new ArrayList<>();
+            int bytes = 0;
+            for (Optional<ByteBuffer> f : found) {
+                if (f.isEmpty()) {
+                    break; // only a chain from the first batch is contiguous
+                }
+                hits.add(f.get());
+                bytes += f.get().remaining();
+            }
+            if (hits.isEmpty()) {
+                return log.read(offset, maxBytes);
+            }
+            ByteBuffer all = ByteBuffer.allocate(bytes);
+            hits.forEach(h -> all.put(h.duplicate()));
+            all.flip();
+            return CompletableFuture.completedFuture(new LogSlice(all, log.logStartOffset(), log.logEndOffset()));
+        });
+    }
+
+    private CachedBatchKey key(long baseOffset) {
+        return new CachedBatchKey(id, incarnation, writerEpoch, baseOffset);
+    }
+
+    /** Records the appended batch and writes it to the cache, with the fields the log stamped. */
+    private void writeThrough(RecordBatch batch, long baseOffset) {
+        synchronized (this) {
+            recent.add(baseOffset, batch.recordCount(), batch.sizeInBytes());
+        }
+        if (cache.isAvailable()) {
+            ByteBuffer stored = ByteBuffer.wrap(batch.toByteArray());
+            RecordBatch copy = RecordBatch.wrap(stored.duplicate());
+            copy.setBaseOffset(baseOffset);
+            copy.setWriterEpoch(writerEpoch);
+            cache.put(key(baseOffset), stored);
+        }
     }
 
     /** Rebuilds idempotent-producer state from the batches at the log's tail. */

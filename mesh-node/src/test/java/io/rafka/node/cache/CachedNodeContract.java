@@ -1,0 +1,163 @@
+package io.rafka.node.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.rafka.node.TestNode;
+import io.rafka.proto.v1.Acks;
+import io.rafka.proto.v1.CreateTopicRequest;
+import io.rafka.proto.v1.FetchRequest;
+import io.rafka.proto.v1.FetchResponse;
+import io.rafka.proto.v1.ProduceRequest;
+import io.rafka.record.Record;
+import io.rafka.record.RecordBatch;
+import io.rafka.record.RecordBatchBuilder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Write-through and read-through of a node with a real cache server beside it. */
+abstract class CachedNodeContract {
+    @TempDir
+    Path dir;
+    CacheServerProcess server;
+    TestNode node;
+
+    abstract String kind();
+
+    @BeforeEach
+    void start() throws Exception {
+        server = CacheServerProcess.start(kind());
+        node = startNode();
+        node.admin().createTopic(CreateTopicRequest.newBuilder().setName("hot").setPartitions(1).build());
+    }
+
+    TestNode startNode() throws Exception {
+        return TestNode.start(dir, Map.of("cache.kind", kind(), "cache.port", String.valueOf(server.port()),
+                "cache.timeout-ms", "200", "cache.probe-interval-ms", "100"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (node != null) {
+            node.close();
+        }
+        server.close();
+    }
+
+    long hits() {
+        return node.node.cache().metrics().hits();
+    }
+
+    void produce(int batch) {
+        RecordBatchBuilder b = new RecordBatchBuilder(256);
+        for (int i = 0; i < 10; i++) {
+            b.append(System.currentTimeMillis(), null, ("b" + batch + "-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        node.broker().produce(ProduceRequest.newBuilder().setTopic("hot").setAcks(Acks.ACKS_ALL)
+                .setBatch(ByteString.copyFrom(b.build())).build());
+    }
+
+    /** Fetches from {@code offset} and returns the values at or after it (whole fetch, CRC checked). */
+    List<String> fetch(long offset) {
+        FetchResponse r = node.broker().fetch(FetchRequest.newBuilder().setTopic("hot").setOffset(offset).build());
+        List<String> out = new ArrayList<>();
+        RecordBatch.forEach(r.getBatches().asReadOnlyByteBuffer(), b -> {
+            assertThat(b.isCrcValid()).isTrue();
+            for (Record rec : b.records()) {
+                if (rec.offset() >= offset) {
+                    out.add(new String(rec.value(), StandardCharsets.UTF_8));
+                }
+            }
+        });
+        return out;
+    }
+
+    static List<String> expected(int fromBatch, int toBatch) {
+        List<String> out = new ArrayList<>();
+        for (int b = fromBatch; b < toBatch; b++) {
+            for (int i = 0; i < 10; i++) {
+                out.add("b" + b + "-" + i);
+            }
+        }
+        return out;
+    }
+
+    static void waitFor(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aTailReadingConsumerIsServedFromTheCache() throws Exception {
+        waitFor("the cache to be up", () -> node.node.cache().isAvailable());
+        for (int b = 0; b < 20; b++) {
+            produce(b);
+            long before = hits();
+            assertThat(fetch(b * 10L)).containsExactlyElementsOf(expected(b, b + 1));
+            assertThat(hits()).as("hits after reading batch %d at the tail", b).isGreaterThan(before);
+        }
+        assertThat(fetch(0)).as("a read from the first recent batch chains every cached batch").containsExactlyElementsOf(expected(0, 20));
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(
+                "http://127.0.0.1:" + node.node.httpPort() + "/metrics").toURL().openConnection();
+        String metrics = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(metrics).containsPattern("rafka_cache_hits_total\\{kind=\"" + kind() + "\"\\} [1-9]")
+                .contains("rafka_cache_up{kind=\"" + kind() + "\"} 1.0").contains("rafka_cache_latency_seconds_count");
+    }
+
+    @Test
+    void aConsumerStartingFromAnOldOffsetIsServedFromTheLog() throws Exception {
+        for (int b = 0; b < 5; b++) {
+            produce(b);
+        }
+        node.close();
+        node = startNode(); // a restarted node knows no recent batches: offset 0 is old
+        waitFor("the cache to be up", () -> node.node.cache().isAvailable());
+        long before = hits();
+        long missesBefore = node.node.cache().metrics().misses();
+        assertThat(fetch(0)).containsExactlyElementsOf(expected(0, 5));
+        assertThat(hits()).isEqualTo(before);
+        assertThat(node.node.cache().metrics().misses()).as("an old offset costs no cache call").isEqualTo(missesBefore);
+    }
+
+    @Test
+    void killingTheCacheServerChangesNoRecordAndFailsNoRequestAndARestartedServerIsUsedAgain() throws Exception {
+        waitFor("the cache to be up", () -> node.node.cache().isAvailable());
+        List<String> seen = new ArrayList<>();
+        int batch = 0;
+        for (; batch < 10; batch++) {
+            produce(batch);
+            seen.addAll(fetch(batch * 10L));
+        }
+        server.kill();
+        for (; batch < 20; batch++) {
+            produce(batch);
+            seen.addAll(fetch(batch * 10L));
+        }
+        server.start();
+        waitFor("the cache to come back", () -> node.node.cache().isAvailable());
+        for (; batch < 30; batch++) {
+            produce(batch);
+            seen.addAll(fetch(batch * 10L));
+        }
+        assertThat(seen).containsExactlyElementsOf(expected(0, 30));
+        long before = hits();
+        produce(30);
+        assertThat(fetch(300)).containsExactlyElementsOf(expected(30, 31));
+        assertThat(hits()).as("the restarted server serves the tail again").isGreaterThan(before);
+        assertThat(node.node.cache().metrics().downTransitions()).isGreaterThanOrEqualTo(1);
+    }
+}

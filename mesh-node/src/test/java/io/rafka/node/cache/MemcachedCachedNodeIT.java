@@ -1,0 +1,8 @@
+package io.rafka.node.cache;
+
+class MemcachedCachedNodeIT extends CachedNodeContract {
+    @Override
+    String kind() {
+        return "memcached";
+    }
+}
