@@ -1,0 +1,35 @@
+package io.rafka.storage.scylla.internal;
+
+import io.rafka.storage.OffsetOutOfRangeException;
+import io.rafka.storage.StorageUnavailableException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/** Turns driver failures into the storage API's exceptions. */
+final class Failures {
+    private Failures() {
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /**
+     * Every failure of a CQL request (no node available, timeouts, unavailable replicas, a closed
+     * session) is {@link StorageUnavailableException}: retryable, nothing acknowledged. Failures
+     * the storage API defines pass through.
+     */
+    static RuntimeException toStorage(String what, Throwable t) {
+        Throwable cause = unwrap(t);
+        if (cause instanceof StorageUnavailableException s) {
+            return s;
+        }
+        if (cause instanceof OffsetOutOfRangeException o) {
+            return o;
+        }
+        return new StorageUnavailableException(what + ": " + cause, cause);
+    }
+}

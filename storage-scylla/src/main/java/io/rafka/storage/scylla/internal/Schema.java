@@ -1,0 +1,218 @@
+package io.rafka.storage.scylla.internal;
+
+import com.datastax.oss.driver.api.core.CqlIdentifier;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.metadata.Node;
+import com.datastax.oss.driver.api.core.metadata.schema.ColumnMetadata;
+import com.datastax.oss.driver.api.core.metadata.schema.KeyspaceMetadata;
+import com.datastax.oss.driver.api.core.metadata.schema.TableMetadata;
+import com.datastax.oss.driver.api.core.type.DataType;
+import com.datastax.oss.driver.api.core.type.DataTypes;
+import io.rafka.storage.scylla.ScyllaConfig;
+import io.rafka.storage.scylla.ScyllaConfigException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The keyspace and the two tables of the log, created when missing and checked when present. Only
+ * CQL that both ScyllaDB and Apache Cassandra accept (no SAI, no Cassandra-only functions).
+ *
+ * <pre>
+ * batches     ((topic, partition, bucket), base_offset)  one row per appended record batch, TTL = retention
+ *             last_offset, max_timestamp, writer_epoch, data (the batch bytes, base offset and epoch stamped)
+ * partitions  ((topic, partition), bucket)               one row per bucket: its max timestamp (TTL = retention + 60 s)
+ *             static: bucket_span, head_bucket, end_offset, start_bucket (no TTL: the partition's own state)
+ * </pre>
+ */
+public final class Schema {
+    private static final Logger log = LoggerFactory.getLogger(Schema.class);
+    static final String BATCHES = "batches";
+    static final String PARTITIONS = "partitions";
+    /** DDL may wait for schema agreement; give it more than a data request. */
+    private static final Duration DDL_TIMEOUT = Duration.ofSeconds(60);
+
+    private static final Map<String, DataType> BATCHES_COLUMNS = columns(
+            "topic", DataTypes.TEXT, "partition", DataTypes.INT, "bucket", DataTypes.BIGINT,
+            "base_offset", DataTypes.BIGINT, "last_offset", DataTypes.BIGINT, "max_timestamp", DataTypes.BIGINT,
+            "writer_epoch", DataTypes.INT, "data", DataTypes.BLOB);
+    private static final Map<String, DataType> PARTITIONS_COLUMNS = columns(
+            "topic", DataTypes.TEXT, "partition", DataTypes.INT, "bucket", DataTypes.BIGINT,
+            "max_timestamp", DataTypes.BIGINT, "bucket_span", DataTypes.BIGINT, "head_bucket", DataTypes.BIGINT,
+            "end_offset", DataTypes.BIGINT, "start_bucket", DataTypes.BIGINT);
+
+    private Schema() {
+    }
+
+    /**
+     * Checks the cluster against the configuration (local datacenter, replication factor against
+     * its nodes), then creates or checks the keyspace and tables.
+     *
+     * @return a stage failing with {@link ScyllaConfigException} for a setting the cluster cannot honour
+     */
+    public static CompletionStage<Void> ensure(CqlSession session, ScyllaConfig config) {
+        try {
+            checkCluster(session, config);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String ks = config.keyspace();
+        Optional<KeyspaceMetadata> existing = session.getMetadata().getKeyspace(CqlIdentifier.fromInternal(ks));
+        CompletionStage<?> keyspace;
+        if (existing.isPresent()) {
+            try {
+                checkReplication(existing.get(), config);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            keyspace = CompletableFuture.completedFuture(null);
+        } else {
+            log.info("Creating keyspace {} with {} replication factor {}", ks, config.replicationStrategy(),
+                    config.replicationFactor());
+            keyspace = ddl(session, createKeyspace(config));
+        }
+        return keyspace
+                .thenCompose(v -> ddl(session, createBatches(ks)))
+                .thenCompose(v -> ddl(session, createPartitions(ks)))
+                .thenCompose(v -> session.refreshSchemaAsync())
+                .thenAccept(metadata -> {
+                    KeyspaceMetadata km = metadata.getKeyspace(CqlIdentifier.fromInternal(ks)).orElseThrow(() ->
+                            new IllegalStateException("keyspace " + ks + " is missing right after it was created"));
+                    checkTable(km, BATCHES, BATCHES_COLUMNS);
+                    checkTable(km, PARTITIONS, PARTITIONS_COLUMNS);
+                });
+    }
+
+    private static void checkCluster(CqlSession session, ScyllaConfig config) {
+        Map<String, Integer> nodesPerDc = new TreeMap<>();
+        for (Node n : session.getMetadata().getNodes().values()) {
+            nodesPerDc.merge(String.valueOf(n.getDatacenter()), 1, Integer::sum);
+        }
+        String dc = config.localDatacenter();
+        if (!nodesPerDc.containsKey(dc)) {
+            throw new ScyllaConfigException(ScyllaConfig.LOCAL_DATACENTER, ScyllaConfig.LOCAL_DATACENTER + " '" + dc
+                    + "' is not a datacenter of the cluster at " + ScyllaConfig.CONTACT_POINTS + "="
+                    + config.contactPoints() + "; its datacenters are " + nodesPerDc.keySet());
+        }
+        boolean nts = config.replicationStrategy().equals(ScyllaConfig.NETWORK_TOPOLOGY_STRATEGY);
+        int nodes = nts ? nodesPerDc.get(dc) : nodesPerDc.values().stream().mapToInt(Integer::intValue).sum();
+        if (config.replicationFactor() > nodes) {
+            throw new ScyllaConfigException(ScyllaConfig.REPLICATION_FACTOR, ScyllaConfig.REPLICATION_FACTOR + " "
+                    + config.replicationFactor() + " exceeds the " + nodes + " CQL node(s) "
+                    + (nts ? "in datacenter '" + dc + "'" : "in the cluster") + " (" + ScyllaConfig.REPLICATION_STRATEGY
+                    + "=" + config.replicationStrategy() + "): writes at " + config.writeConsistency()
+                    + " could not be placed; lower it or add nodes");
+        }
+    }
+
+    private static void checkReplication(KeyspaceMetadata km, ScyllaConfig config) {
+        Map<String, String> r = km.getReplication();
+        String cls = r.getOrDefault("class", "");
+        String simple = cls.substring(cls.lastIndexOf('.') + 1);
+        String ks = config.keyspace();
+        if (!simple.equals(config.replicationStrategy())) {
+            throw new ScyllaConfigException(ScyllaConfig.REPLICATION_STRATEGY, "keyspace " + ks + " exists with "
+                    + simple + " but " + ScyllaConfig.REPLICATION_STRATEGY + " is " + config.replicationStrategy()
+                    + "; make them agree (ALTER KEYSPACE or change the setting)");
+        }
+        String key = simple.equals(ScyllaConfig.NETWORK_TOPOLOGY_STRATEGY) ? config.localDatacenter() : "replication_factor";
+        String actual = r.get(key);
+        int factor = parseFactor(actual);
+        if (factor != config.replicationFactor()) {
+            throw new ScyllaConfigException(ScyllaConfig.REPLICATION_FACTOR, "keyspace " + ks + " exists with "
+                    + (actual == null ? "no replicas" : actual + " replica(s)") + " for " + key + " but "
+                    + ScyllaConfig.REPLICATION_FACTOR + " is " + config.replicationFactor()
+                    + "; make them agree (ALTER KEYSPACE or change the setting)");
+        }
+    }
+
+    /** A replication factor as the schema states it: {@code 3}, or {@code 3/1} with transient replicas. */
+    private static int parseFactor(String v) {
+        if (v == null) {
+            return 0;
+        }
+        int slash = v.indexOf('/');
+        try {
+            return Integer.parseInt((slash < 0 ? v : v.substring(0, slash)).trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static void checkTable(KeyspaceMetadata km, String table, Map<String, DataType> expected) {
+        TableMetadata tm = km.getTable(CqlIdentifier.fromInternal(table)).orElseThrow(() ->
+                new IllegalStateException("table " + km.getName().asInternal() + "." + table + " is missing after CREATE TABLE"));
+        for (Map.Entry<String, DataType> e : expected.entrySet()) {
+            Optional<ColumnMetadata> c = tm.getColumn(CqlIdentifier.fromInternal(e.getKey()));
+            if (c.isEmpty() || !c.get().getType().equals(e.getValue())) {
+                throw new ScyllaConfigException(ScyllaConfig.KEYSPACE, "table " + km.getName().asInternal() + "." + table
+                        + " exists with a different schema: column " + e.getKey() + " should be " + e.getValue()
+                        + " but is " + c.map(col -> col.getType().toString()).orElse("missing") + "; use another "
+                        + ScyllaConfig.KEYSPACE + " or drop the table");
+            }
+        }
+        List<String> pk = tm.getPartitionKey().stream().map(c -> c.getName().asInternal()).toList();
+        List<String> wantedPk = table.equals(BATCHES) ? List.of("topic", "partition", "bucket") : List.of("topic", "partition");
+        if (!pk.equals(wantedPk)) {
+            throw new ScyllaConfigException(ScyllaConfig.KEYSPACE, "table " + km.getName().asInternal() + "." + table
+                    + " exists with partition key " + pk + " instead of " + wantedPk + "; use another "
+                    + ScyllaConfig.KEYSPACE + " or drop the table");
+        }
+    }
+
+    private static CompletionStage<?> ddl(CqlSession session, String cql) {
+        return session.executeAsync(SimpleStatement.newInstance(cql).setTimeout(DDL_TIMEOUT));
+    }
+
+    static String createKeyspace(ScyllaConfig c) {
+        String replication = c.replicationStrategy().equals(ScyllaConfig.NETWORK_TOPOLOGY_STRATEGY)
+                ? "{'class': 'NetworkTopologyStrategy', '" + c.localDatacenter() + "': " + c.replicationFactor() + "}"
+                : "{'class': 'SimpleStrategy', 'replication_factor': " + c.replicationFactor() + "}";
+        return "CREATE KEYSPACE IF NOT EXISTS " + c.keyspace() + " WITH replication = " + replication
+                + " AND durable_writes = true";
+    }
+
+    /**
+     * Time-window compaction suits rows that are written once and expire by TTL: whole SSTables of
+     * expired windows are dropped instead of being compacted. gc_grace_seconds is cut to the 3 h
+     * hint window because the table sees deletes only when a partition is deleted or a failed
+     * append is cleaned up, never on the normal path.
+     */
+    static String createBatches(String ks) {
+        return "CREATE TABLE IF NOT EXISTS " + ks + "." + BATCHES + " ("
+                + "topic text, partition int, bucket bigint, base_offset bigint, last_offset bigint,"
+                + " max_timestamp bigint, writer_epoch int, data blob,"
+                + " PRIMARY KEY ((topic, partition, bucket), base_offset))"
+                + " WITH CLUSTERING ORDER BY (base_offset ASC)"
+                + " AND compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'HOURS',"
+                + " 'compaction_window_size': '6'}"
+                + " AND gc_grace_seconds = 10800"
+                + " AND comment = 'Rafka record batches: one row per appended batch, TTL = retention'";
+    }
+
+    static String createPartitions(String ks) {
+        return "CREATE TABLE IF NOT EXISTS " + ks + "." + PARTITIONS + " ("
+                + "topic text, partition int, bucket bigint, max_timestamp bigint,"
+                + " bucket_span bigint static, head_bucket bigint static, end_offset bigint static,"
+                + " start_bucket bigint static,"
+                + " PRIMARY KEY ((topic, partition), bucket))"
+                + " WITH CLUSTERING ORDER BY (bucket ASC)"
+                + " AND comment = 'Rafka partition state (static) and per-bucket max timestamps'";
+    }
+
+    private static Map<String, DataType> columns(Object... kv) {
+        Map<String, DataType> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], (DataType) kv[i + 1]);
+        }
+        return m;
+    }
+}
