@@ -13,6 +13,7 @@ import io.rafka.storage.LogEngine;
 import io.rafka.storage.local.FsyncPolicy;
 import io.rafka.storage.local.LocalLogConfig;
 import io.rafka.storage.local.LocalLogEngine;
+import io.rafka.storage.scylla.ScyllaLogEngine;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -97,9 +98,27 @@ public final class RafkaNode implements AutoCloseable {
         }
         Vertx vertx = Vertx.vertx(options);
         ExecutorService storage = Executors.newFixedThreadPool(config.storageThreads(), named("rafka-storage"));
-        LocalLogEngine engine = new LocalLogEngine(new LocalLogConfig(config.dataDir().resolve("logs"),
-                FsyncPolicy.valueOf(config.fsync().toUpperCase(Locale.ROOT)), config.fsyncIntervalMs(),
-                4096), storage);
+        return Future.fromCompletionStage(openEngine(config, storage))
+                .recover(err -> {
+                    storage.shutdownNow();
+                    releaseQuietly(lock);
+                    return vertx.close().transform(v -> Future.failedFuture(err));
+                })
+                .compose(engine -> startOn(config, vertx, storage, lock, engine));
+    }
+
+    /** The configured storage engine: the embedded log, or ScyllaDB (connected and schema checked). */
+    private static java.util.concurrent.CompletionStage<LogEngine> openEngine(NodeConfig config, ExecutorService storage) {
+        if (config.scylla().isPresent()) {
+            return ScyllaLogEngine.start(config.scylla().get()).thenApply(e -> (LogEngine) e);
+        }
+        return java.util.concurrent.CompletableFuture.completedFuture(new LocalLogEngine(new LocalLogConfig(
+                config.dataDir().resolve("logs"), FsyncPolicy.valueOf(config.fsync().toUpperCase(Locale.ROOT)),
+                config.fsyncIntervalMs(), 4096), storage));
+    }
+
+    private static Future<RafkaNode> startOn(NodeConfig config, Vertx vertx, ExecutorService storage, FileLock lock,
+                                             LogEngine engine) {
         LocalMetadata metadata;
         try {
             metadata = new LocalMetadata(config.dataDir());

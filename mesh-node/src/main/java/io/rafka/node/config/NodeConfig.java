@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import io.rafka.cache.CacheConfig;
+import io.rafka.storage.scylla.ScyllaConfig;
+import java.time.Duration;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -49,7 +51,8 @@ public record NodeConfig(
         long segmentBytes,
         long retentionCheckIntervalMs,
         int producerStateScanRecords,
-        CacheConfig cache) {
+        CacheConfig cache,
+        Optional<ScyllaConfig> scylla) {
 
     /** One configuration key: its dotted name, default, description and validating parser. */
     public record Key(String name, String defaultValue, String description, Function<String, Object> parser) {
@@ -68,7 +71,22 @@ public record NodeConfig(
             new Key("http.host", "0.0.0.0", "Interface of the HTTP health endpoints.", NodeConfig::nonEmpty),
             new Key("http.port", "9091", "Port of /health/live, /health/ready and /metrics (0 = any free port, -1 = off).", s -> range("http.port", s, -1, 65535)),
             new Key("data.dir", "data", "Directory of the embedded log and the node's metadata.", NodeConfig::nonEmpty),
-            new Key("storage.engine", "local", "Partition log engine: local (embedded segment files).", s -> oneOf("storage.engine", s, "local")),
+            new Key("storage.engine", "local", "Partition log engine: local (embedded segment files) or scylla (ScyllaDB / Cassandra over CQL).", s -> oneOf("storage.engine", s, "local", "scylla")),
+            new Key("storage.scylla.contact-points", "127.0.0.1:9042", "CQL nodes, host:port separated by commas.", s -> s),
+            new Key("storage.scylla.local-datacenter", "datacenter1", "Datacenter this node talks to; LOCAL_* consistency counts its replicas.", s -> s),
+            new Key("storage.scylla.keyspace", "rafka", "Keyspace of the log tables, created when missing.", s -> s),
+            new Key("storage.scylla.replication-strategy", "NetworkTopologyStrategy", "NetworkTopologyStrategy or SimpleStrategy, used when the keyspace is created.", s -> s),
+            new Key("storage.scylla.replication-factor", "3", "Replicas per datacenter; start-up fails when it exceeds the CQL nodes.", s -> range("storage.scylla.replication-factor", s, 1, 100)),
+            new Key("storage.scylla.write-consistency", "LOCAL_QUORUM", "Consistency level of appends (acks LEADER and ALL wait for it).", s -> s),
+            new Key("storage.scylla.read-consistency", "LOCAL_QUORUM", "Consistency level of reads and start-up recovery.", s -> s),
+            new Key("storage.scylla.username", "", "User for PasswordAuthenticator; empty = no credentials.", s -> s),
+            new Key("storage.scylla.password", "", "Password (never logged; use RAFKA_STORAGE_SCYLLA_PASSWORD from a Secret).", s -> s),
+            new Key("storage.scylla.tls.enabled", "false", "TLS towards the CQL nodes.", s -> bool("storage.scylla.tls.enabled", s)),
+            new Key("storage.scylla.tls.truststore", "", "JKS/PKCS12 truststore path; empty = the JVM's default trust.", s -> s),
+            new Key("storage.scylla.tls.truststore-password", "", "Truststore password (never logged).", s -> s),
+            new Key("storage.scylla.tls.hostname-validation", "true", "Check the CQL node's certificate host name.", s -> bool("storage.scylla.tls.hostname-validation", s)),
+            new Key("storage.scylla.request-timeout-ms", "5000", "Longest one CQL request may take; a slower append fails UNAVAILABLE, never half-written.", s -> longRange("storage.scylla.request-timeout-ms", s, 1, 600_000)),
+            new Key("storage.scylla.bucket-offsets", "100000", "Offsets per CQL partition (bucket) of the batches table.", s -> longRange("storage.scylla.bucket-offsets", s, 1, 1L << 40)),
             new Key("storage.local.fsync", "interval", "When the embedded log forces data to disk: never, interval or always (every acks=ALL append waits for fsync).", s -> oneOf("storage.local.fsync", s, "never", "interval", "always")),
             new Key("storage.local.fsync-interval-ms", "1000", "Flush period with fsync=interval.", s -> range("storage.local.fsync-interval-ms", s, 1, 3_600_000)),
             new Key("storage.threads", "4", "Threads doing storage I/O.", s -> range("storage.threads", s, 1, 256)),
@@ -147,6 +165,10 @@ public record NodeConfig(
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
+        Optional<ScyllaConfig> scylla = Optional.empty();
+        if (parsed.get("storage.engine").equals("scylla")) {
+            scylla = Optional.of(scyllaConfig(parsed));
+        }
         String name = (String) parsed.get("node.name");
         if (name.isEmpty()) {
             name = hostName();
@@ -173,7 +195,37 @@ public record NodeConfig(
                 (Long) parsed.get("topic.segment-bytes"),
                 (Long) parsed.get("retention.check-interval-ms"),
                 (Integer) parsed.get("producer-state.scan-records"),
-                cache);
+                cache,
+                scylla);
+    }
+
+    private static ScyllaConfig scyllaConfig(Map<String, Object> p) {
+        try {
+            ScyllaConfig.Builder b = ScyllaConfig.builder()
+                    .contactPoints(List.of(((String) p.get("storage.scylla.contact-points")).split("\\s*,\\s*")))
+                    .localDatacenter((String) p.get("storage.scylla.local-datacenter"))
+                    .keyspace((String) p.get("storage.scylla.keyspace"))
+                    .replicationStrategy((String) p.get("storage.scylla.replication-strategy"))
+                    .replicationFactor((Integer) p.get("storage.scylla.replication-factor"))
+                    .writeConsistency((String) p.get("storage.scylla.write-consistency"))
+                    .readConsistency((String) p.get("storage.scylla.read-consistency"))
+                    .requestTimeout(Duration.ofMillis((Long) p.get("storage.scylla.request-timeout-ms")))
+                    .bucketOffsets((Long) p.get("storage.scylla.bucket-offsets"));
+            String user = (String) p.get("storage.scylla.username");
+            if (!user.isEmpty()) {
+                b.credentials(user, (String) p.get("storage.scylla.password"));
+            }
+            if ((Boolean) p.get("storage.scylla.tls.enabled")) {
+                String store = (String) p.get("storage.scylla.tls.truststore");
+                String pass = (String) p.get("storage.scylla.tls.truststore-password");
+                b.tls(new ScyllaConfig.Tls(store.isEmpty() ? Optional.empty() : Optional.of(Path.of(store)),
+                        pass.isEmpty() ? Optional.empty() : Optional.of(pass),
+                        (Boolean) p.get("storage.scylla.tls.hostname-validation")));
+            }
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     /** The effective settings as {@code key=value} lines, for the start-up log. */
@@ -184,7 +236,12 @@ public record NodeConfig(
         out.add("grpc=" + grpcHost + ":" + grpcPort + (advertisedAddress.isEmpty() ? "" : " advertised " + advertisedAddress));
         out.add("http=" + httpHost + ":" + httpPort);
         out.add("data.dir=" + dataDir.toAbsolutePath());
-        out.add("storage.engine=" + storageEngine + " fsync=" + fsync + " (" + fsyncIntervalMs + " ms)");
+        out.add("storage.engine=" + storageEngine + (scylla.isPresent()
+                ? " contact-points=" + scylla.get().contactPoints() + " dc=" + scylla.get().localDatacenter()
+                        + " keyspace=" + scylla.get().keyspace() + " rf=" + scylla.get().replicationFactor()
+                        + " write=" + scylla.get().writeConsistency() + " read=" + scylla.get().readConsistency()
+                        + (scylla.get().credentials().isPresent() ? " user=" + scylla.get().credentials().get().username() + " password=****" : "")
+                : " fsync=" + fsync + " (" + fsyncIntervalMs + " ms)"));
         out.add("limits.max-batch-bytes=" + maxBatchBytes + " limits.max-fetch-bytes=" + maxFetchBytes);
         out.add("cache=" + cache.describe() + (cache.kind() == CacheConfig.Kind.NONE ? "" : " ttl " + cache.ttl().toMillis()
                 + " ms, timeout " + cache.timeout().toMillis() + " ms"));
@@ -269,6 +326,13 @@ public record NodeConfig(
             throw new ConfigException(key + " must be between " + min + " and " + max + ", was " + v);
         }
         return v;
+    }
+
+    private static Object bool(String key, String s) {
+        if (s.equals("true") || s.equals("false")) {
+            return Boolean.parseBoolean(s);
+        }
+        throw new ConfigException(key + " must be true or false, was '" + s + "'");
     }
 
     private static Object oneOf(String key, String s, String... allowed) {

@@ -106,6 +106,9 @@ abstract class CachedNodeContract {
         waitFor("the cache to be up", () -> node.node.cache().isAvailable());
         for (int b = 0; b < 20; b++) {
             produce(b);
+            // the write-through is asynchronous (the cache never delays an acknowledgement)
+            long puts = b + 1;
+            waitFor("the write-through of batch " + b, () -> node.node.cache().metrics().puts() >= puts);
             long before = hits();
             assertThat(fetch(b * 10L)).containsExactlyElementsOf(expected(b, b + 1));
             assertThat(hits()).as("hits after reading batch %d at the tail", b).isGreaterThan(before);
@@ -155,7 +158,9 @@ abstract class CachedNodeContract {
         }
         assertThat(seen).containsExactlyElementsOf(expected(0, 30));
         long before = hits();
+        long putsBefore = node.node.cache().metrics().puts();
         produce(30);
+        waitFor("the write-through of the last batch", () -> node.node.cache().metrics().puts() > putsBefore);
         assertThat(fetch(300)).containsExactlyElementsOf(expected(30, 31));
         assertThat(hits()).as("the restarted server serves the tail again").isGreaterThan(before);
         assertThat(node.node.cache().metrics().downTransitions()).isGreaterThanOrEqualTo(1);
