@@ -6,7 +6,7 @@ import io.rafka.storage.Durability;
 import io.rafka.storage.LogConfig;
 import io.rafka.storage.PartitionId;
 import io.rafka.storage.PartitionLog;
-import io.rafka.testkit.cql.LocalCqlServer;
+import io.rafka.cql.LocalCqlServer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

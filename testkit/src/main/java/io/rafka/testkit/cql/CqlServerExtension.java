@@ -1,5 +1,6 @@
 package io.rafka.testkit.cql;
 
+import io.rafka.cql.LocalCqlServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package io.rafka.testkit.cql;
+package io.rafka.cql;
 
 import java.io.File;
 import java.io.IOException;
@@ -482,7 +482,7 @@ public final class LocalCqlServer implements AutoCloseable {
     String cassandraYaml() {
         Path d = dataDir();
         return String.join("\n",
-                "# Written by io.rafka.testkit.cql.LocalCqlServer: one node on 127.0.0.1 for tests and demos.",
+                "# Written by io.rafka.cql.LocalCqlServer: one node on 127.0.0.1 for tests and demos.",
                 "cluster_name: rafka-local",
                 "num_tokens: 1",
                 "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
@@ -526,7 +526,7 @@ public final class LocalCqlServer implements AutoCloseable {
     static String logbackXml() {
         return """
                 <configuration scan="false">
-                  <!-- Written by io.rafka.testkit.cql.LocalCqlServer -->
+                  <!-- Written by io.rafka.cql.LocalCqlServer -->
                   <appender name="FILE" class="ch.qos.logback.core.FileAppender">
                     <file>${cassandra.logdir}/system.log</file>
                     <encoder>
