@@ -1,5 +1,7 @@
 package io.rafka.cache;
 
+import io.rafka.testkit.Poll;
+
 import static io.rafka.cache.TestBatches.batch;
 import static io.rafka.cache.TestBatches.key;
 import static org.assertj.core.api.Assertions.assertThat;

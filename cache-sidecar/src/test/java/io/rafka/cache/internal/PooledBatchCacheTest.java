@@ -1,5 +1,7 @@
 package io.rafka.cache.internal;
 
+import io.rafka.testkit.Poll;
+
 import static io.rafka.cache.TestBatches.batch;
 import static io.rafka.cache.TestBatches.key;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,7 +11,6 @@ import io.rafka.cache.CacheConfig;
 import io.rafka.cache.CacheMetrics;
 import io.rafka.cache.CachedBatchKey;
 import io.rafka.cache.LogCapture;
-import io.rafka.cache.Poll;
 import io.rafka.cache.TestBatches;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -3,7 +3,10 @@ package io.rafka.node.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.rafka.cache.CacheConfig;
+import io.rafka.cache.CacheServer;
 import io.rafka.node.TestNode;
+import io.rafka.testkit.Poll;
 import io.rafka.proto.v1.Acks;
 import io.rafka.proto.v1.CreateTopicRequest;
 import io.rafka.proto.v1.FetchRequest;
@@ -28,14 +31,14 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class CachedNodeContract {
     @TempDir
     Path dir;
-    CacheServerProcess server;
+    CacheServer server;
     TestNode node;
 
     abstract String kind();
 
     @BeforeEach
     void start() throws Exception {
-        server = CacheServerProcess.start(kind());
+        server = CacheServer.start(CacheConfig.Kind.parse(kind()));
         node = startNode();
         node.admin().createTopic(CreateTopicRequest.newBuilder().setName("hot").setPartitions(1).build());
     }
@@ -91,14 +94,8 @@ abstract class CachedNodeContract {
         return out;
     }
 
-    static void waitFor(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+    static void waitFor(String what, BooleanSupplier condition) {
+        Poll.until(Duration.ofSeconds(20), what, condition);
     }
 
     @Test
@@ -150,7 +147,7 @@ abstract class CachedNodeContract {
             produce(batch);
             seen.addAll(fetch(batch * 10L));
         }
-        server.start();
+        server.restart();
         waitFor("the cache to come back", () -> node.node.cache().isAvailable());
         for (; batch < 30; batch++) {
             produce(batch);

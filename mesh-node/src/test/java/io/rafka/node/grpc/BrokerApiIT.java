@@ -9,6 +9,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.rafka.node.TestNode;
+import io.rafka.testkit.Poll;
 import io.rafka.proto.v1.Acks;
 import io.rafka.proto.v1.CommitOffsetsRequest;
 import io.rafka.proto.v1.CreateTopicRequest;
@@ -119,14 +120,8 @@ class BrokerApiIT {
         });
     }
 
-    static void waitFor(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
+    static void waitFor(String what, Duration timeout, BooleanSupplier condition) {
+        Poll.until(timeout, what, condition);
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.rafka.node.NodeProcess;
+import io.rafka.testkit.Poll;
 import io.rafka.proto.v1.Acks;
 import io.rafka.proto.v1.AdminGrpc;
 import io.rafka.proto.v1.BrokerGrpc;
@@ -59,11 +60,8 @@ class CrashRecoveryIT {
                 t.start();
                 producers.add(t);
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (ackCount.get() < 20_000 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertThat(ackCount.get()).as("records acknowledged before the kill").isGreaterThanOrEqualTo(20_000);
+            Poll.until(java.time.Duration.ofSeconds(60), "20,000 records acknowledged before the kill",
+                    () -> ackCount.get() >= 20_000);
             node.kill9();
             stop.set(true);
             for (Thread t : producers) {

@@ -17,6 +17,7 @@ import io.rafka.proto.v1.ProduceResponse;
 import io.rafka.record.Record;
 import io.rafka.record.RecordBatch;
 import io.rafka.record.RecordBatchBuilder;
+import io.rafka.testkit.Poll;
 import io.rafka.testkit.cql.CqlEndpoint;
 import io.rafka.testkit.cql.CqlServerExtension;
 import java.nio.charset.StandardCharsets;
@@ -124,19 +125,15 @@ class ScyllaNodeIT {
             } finally {
                 cql.startServer();
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            ProduceResponse after = null;
-            while (after == null) {
-                try {
-                    after = produce(node, 1);
-                } catch (StatusRuntimeException e) {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                    if (System.nanoTime() > deadline) {
-                        throw new AssertionError("the node did not recover within 60 s of the CQL server's return", e);
-                    }
-                    Thread.sleep(200);
-                }
-            }
+            ProduceResponse after = Poll.untilPresent(java.time.Duration.ofSeconds(60),
+                    "the node to accept produce again after the CQL server's return", () -> {
+                        try {
+                            return java.util.Optional.of(produce(node, 1));
+                        } catch (StatusRuntimeException e) {
+                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                            return java.util.Optional.empty();
+                        }
+                    });
             assertThat(after.getBaseOffset()).as("nothing half-written: the failed batch left no offset behind").isEqualTo(10);
             assertThat(readAll(node)).containsExactlyElementsOf(expected(2));
         }
