@@ -1,0 +1,401 @@
+package io.rafka.supernode;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.rafka.supernode.internal.Counter;
+import io.rafka.supernode.internal.LeaseOps;
+import io.rafka.supernode.internal.OffsetOps;
+import io.rafka.supernode.internal.OffsetOps.GroupOffsets;
+import io.rafka.supernode.internal.SessionOps;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.random.RandomGenerator;
+
+/**
+ * The cluster's metadata: topics, node sessions, partition leases with epochs, producer ids and
+ * committed offsets, kept in Hazelcast maps on the supernodes (full members, with backups) and used
+ * the same way from lite members. See the package documentation for the session and lease model.
+ *
+ * <p>Every change is atomic per map entry ({@code putIfAbsent}, or an entry processor that decides
+ * and writes in one step on the member owning the entry); nothing relies on Hazelcast's CP
+ * subsystem, which 5.5+ reserves for the Enterprise edition.
+ *
+ * <p>Thread-safe. Every method blocks on remote calls: call it from a worker thread, never an event
+ * loop (a call from a Vert.x event-loop thread fails fast with {@link IllegalStateException}).
+ * Hazelcast's own exceptions (for example when no data member is reachable) pass through unchanged.
+ */
+public final class SupernodeStore {
+    private static final Logger LOG = LoggerFactory.getLogger(SupernodeStore.class);
+
+    static final String TOPICS = "rafka.topics";
+    static final String SESSIONS = "rafka.sessions";
+    static final String LEASES = "rafka.leases";
+    static final String OFFSETS = "rafka.offsets";
+    static final String COUNTERS = "rafka.counters";
+    private static final List<String> MAPS = List.of(TOPICS, SESSIONS, LEASES, OFFSETS, COUNTERS);
+
+    /** How many producer ids one store reserves from the cluster at a time. */
+    public static final int PRODUCER_ID_BLOCK = 1_000;
+    private static final String PRODUCER_ID_COUNTER = "producer-id";
+    private static final String INCARNATION_COUNTER = "topic-incarnation";
+    private static final long REGISTER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Each failed take-over means another node changed the lease meanwhile; give up and report the holder after this many. */
+    private static final int TAKE_OVER_ATTEMPTS = 16;
+
+    private final IMap<String, TopicRecord> topics;
+    private final IMap<String, NodeSession> sessions;
+    private final IMap<String, Lease> leases;
+    private final IMap<String, GroupOffsets> offsets;
+    private final IMap<String, Long> counters;
+    private final RandomGenerator sessionIds = new SecureRandom();
+
+    private final Object producerIdLock = new Object();
+    private long nextProducerId; // guarded by producerIdLock; the block [nextProducerId, producerIdEnd) is ours
+    private long producerIdEnd; // guarded by producerIdLock
+
+    public SupernodeStore(HazelcastInstance hz) {
+        Objects.requireNonNull(hz, "hazelcast instance");
+        this.topics = hz.getMap(TOPICS);
+        this.sessions = hz.getMap(SESSIONS);
+        this.leases = hz.getMap(LEASES);
+        this.offsets = hz.getMap(OFFSETS);
+        this.counters = hz.getMap(COUNTERS);
+    }
+
+    /**
+     * Adds the configuration of this store's maps (all named {@code rafka.*}) to {@code config}:
+     * {@code backupCount} synchronous backups, no reads from backups, no eviction, no expiry. Every
+     * member, full or lite, should be configured the same way.
+     */
+    public static void configure(Config config, int backupCount) {
+        Objects.requireNonNull(config, "hazelcast config");
+        if (backupCount < 0 || backupCount > MapConfig.MAX_BACKUP_COUNT) {
+            throw new IllegalArgumentException("backup count must be between 0 and " + MapConfig.MAX_BACKUP_COUNT
+                    + ", got " + backupCount);
+        }
+        for (String name : MAPS) {
+            MapConfig map = new MapConfig(name)
+                    .setBackupCount(backupCount)
+                    .setAsyncBackupCount(0)
+                    .setReadBackupData(false)
+                    .setInMemoryFormat(InMemoryFormat.BINARY)
+                    .setTimeToLiveSeconds(0)
+                    .setMaxIdleSeconds(0);
+            map.getEvictionConfig().setEvictionPolicy(EvictionPolicy.NONE);
+            config.addMapConfig(map);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- topics
+
+    /**
+     * Creates a topic with a new cluster-unique incarnation. Of several concurrent creates of one
+     * name, on any members, exactly one succeeds.
+     *
+     * @throws TopicExistsException if a topic of that name exists
+     */
+    public TopicRecord createTopic(String name, int partitions, Map<String, String> config) {
+        Checks.requireBlockingAllowed("createTopic");
+        Checks.requireNonEmpty(name, "topic name");
+        long incarnation = reserve(INCARNATION_COUNTER, 1);
+        TopicRecord created = new TopicRecord(name, partitions, config, System.currentTimeMillis(), incarnation);
+        TopicRecord existing = topics.putIfAbsent(name, created);
+        // Same incarnation: this very put, retried by Hazelcast after a member failure, had landed.
+        if (existing != null && existing.incarnation() != incarnation) {
+            throw new TopicExistsException(existing);
+        }
+        LOG.info("created topic '{}' with {} partitions, incarnation {}", name, partitions, incarnation);
+        return created;
+    }
+
+    public Optional<TopicRecord> topic(String name) {
+        Checks.requireBlockingAllowed("topic");
+        Checks.requireNonEmpty(name, "topic name");
+        return Optional.ofNullable(topics.get(name));
+    }
+
+    /** All topics, sorted by name. */
+    public List<TopicRecord> topics() {
+        Checks.requireBlockingAllowed("topics");
+        return topics.values().stream().sorted(Comparator.comparing(TopicRecord::name)).toList();
+    }
+
+    /**
+     * Deletes a topic, then its committed offsets in every group and the leases under its
+     * {@linkplain TopicRecord#partitionKey(int) partition keys}.
+     *
+     * @return the deleted topic
+     * @throws TopicNotFoundException if no topic of that name exists
+     */
+    public TopicRecord deleteTopic(String name) {
+        Checks.requireBlockingAllowed("deleteTopic");
+        Checks.requireNonEmpty(name, "topic name");
+        TopicRecord removed = topics.remove(name);
+        if (removed == null) {
+            throw new TopicNotFoundException(name);
+        }
+        offsets.executeOnEntries(new OffsetOps.DropTopic(name));
+        leases.removeAll(new LeaseOps.KeyPrefix<>(removed.storageName() + "/"));
+        LOG.info("deleted topic '{}' (incarnation {}) with its committed offsets and leases", name, removed.incarnation());
+        return removed;
+    }
+
+    // -------------------------------------------------------------------------------- sessions
+
+    /**
+     * Starts a new session for {@code nodeId}, expiring {@code ttl} after it is stored (by the
+     * clock of the member that stores it). If another live session holds the node id, it may be this
+     * node's previous life that crashed: this call waits, polling, up to {@code waitForStale} for it
+     * to expire.
+     *
+     * @throws DuplicateNodeIdException if the other session stayed live all that time (another node
+     *                                  with the same id keeps renewing it)
+     */
+    public NodeSession register(String nodeId, String name, String grpcAddress, String httpAddress, boolean supernode, Duration ttl,
+                                Duration waitForStale) {
+        Checks.requireBlockingAllowed("register");
+        Checks.requireNonEmpty(nodeId, "node id");
+        Objects.requireNonNull(grpcAddress, "grpc address");
+        Objects.requireNonNull(httpAddress, "http address");
+        long ttlMs = Checks.positiveMillis(ttl, "session ttl");
+        Checks.nonNegative(waitForStale, "wait for a stale session");
+        long sessionId = newSessionId();
+        SessionOps.Register register = new SessionOps.Register(nodeId, name, sessionId, grpcAddress, httpAddress, supernode, ttlMs);
+        long deadline = System.nanoTime() + waitForStale.toNanos();
+        boolean waiting = false;
+        while (true) {
+            SessionOps.RegisterOutcome outcome = sessions.executeOnKey(nodeId, register);
+            if (outcome instanceof SessionOps.Registered registered) {
+                LOG.info("registered node '{}' session {} at {} (ttl {} ms)", nodeId, sessionId, grpcAddress, ttlMs);
+                return registered.session();
+            }
+            NodeSession holder = ((SessionOps.Occupied) outcome).holder();
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new DuplicateNodeIdException(nodeId, holder.grpcAddress(), waitForStale);
+            }
+            if (!waiting) {
+                LOG.info("node id '{}' still has a live session {} of the node at {} (a crashed previous life?); "
+                        + "waiting up to {} ms for it to expire", nodeId, holder.sessionId(), holder.grpcAddress(),
+                        waitForStale.toMillis());
+                waiting = true;
+            }
+            pause(Math.min(left, REGISTER_POLL_NANOS), "a stale session of node '" + nodeId + "' to expire");
+        }
+    }
+
+    /**
+     * Extends the session to {@code ttl} after the processing member's now, if it is still the
+     * stored session, not dead and not expired. Once this returns false it always will for this
+     * session: the node must stop acting on it and {@linkplain #register register} again.
+     */
+    public boolean renew(NodeSession session, Duration ttl) {
+        Checks.requireBlockingAllowed("renew");
+        Objects.requireNonNull(session, "session");
+        long ttlMs = Checks.positiveMillis(ttl, "session ttl");
+        return sessions.executeOnKey(session.nodeId(), new SessionOps.Renew(session.sessionId(), ttlMs));
+    }
+
+    /** Ends the session for good (a graceful leave), if it is still the stored one. */
+    public void release(NodeSession session) {
+        Checks.requireBlockingAllowed("release");
+        Objects.requireNonNull(session, "session");
+        if (sessions.executeOnKey(session.nodeId(), new SessionOps.Release(session.sessionId()))) {
+            LOG.info("released node '{}' session {}", session.nodeId(), session.sessionId());
+        }
+    }
+
+    /** Sessions neither dead nor expired (by the clocks of the members holding them), sorted by node id. */
+    public List<NodeSession> liveSessions() {
+        Checks.requireBlockingAllowed("liveSessions");
+        return sessions.values(new SessionOps.LiveSessions()).stream()
+                .sorted(Comparator.comparing(NodeSession::nodeId))
+                .toList();
+    }
+
+    /**
+     * Declares the session dead if it is due: returns true if it is absent, replaced by a newer
+     * session, dead, or expired (and then marks it dead); false while it is live. Once true, always
+     * true: a session declared dead is never renewed.
+     */
+    public boolean expireIfDue(String nodeId, long sessionId) {
+        Checks.requireBlockingAllowed("expireIfDue");
+        Checks.requireNonEmpty(nodeId, "node id");
+        boolean due = sessions.executeOnKey(nodeId, new SessionOps.ExpireIfDue(sessionId));
+        LOG.debug("session {} of node '{}' due: {}", sessionId, nodeId, due);
+        return due;
+    }
+
+    // ---------------------------------------------------------------------------------- leases
+
+    /**
+     * Acquires the lease of {@code partitionKey} for {@code me}, which must be a live session:
+     * <ul>
+     *   <li>no lease yet: granted at epoch 1; released: granted at the next epoch;</li>
+     *   <li>held by {@code me}: returned as it is ({@code fresh == false}, same epoch);</li>
+     *   <li>held by another session, including an older one of my own node: taken over at the next
+     *       epoch only once {@link #expireIfDue} declared that session dead, otherwise {@link LeaseResult.HeldBy}.</li>
+     * </ul>
+     * Of concurrent acquires of one key exactly one gets a fresh lease per epoch; epochs of a key
+     * never repeat or go back.
+     */
+    public LeaseResult acquire(String partitionKey, NodeSession me) {
+        Checks.requireBlockingAllowed("acquire");
+        Checks.requireNonEmpty(partitionKey, "partition key");
+        Objects.requireNonNull(me, "session");
+        LeaseOps.Acquire acquire = new LeaseOps.Acquire(partitionKey, me.nodeId(), me.sessionId());
+        LeaseResult.HeldBy held = null;
+        for (int attempt = 0; attempt < TAKE_OVER_ATTEMPTS; attempt++) {
+            LeaseResult result = leases.executeOnKey(partitionKey, acquire);
+            if (result instanceof LeaseResult.Acquired) {
+                return result;
+            }
+            held = (LeaseResult.HeldBy) result;
+            Lease observed = held.current();
+            // Read the holder's session outside the lease processor: an entry processor must not
+            // touch another map. The take-over below is a compare-and-set on the observed lease.
+            if (!expireIfDue(observed.ownerNodeId(), observed.ownerSessionId())) {
+                return held;
+            }
+            Lease after = leases.executeOnKey(partitionKey, new LeaseOps.TakeOver(observed, me.nodeId(), me.sessionId()));
+            if (after != null && after.isHeldBy(me) && after.epoch() == observed.epoch() + 1) {
+                LOG.info("node '{}' took over lease '{}' at epoch {} from node '{}' session {}, declared dead",
+                        me.nodeId(), partitionKey, after.epoch(), observed.ownerNodeId(), observed.ownerSessionId());
+                return new LeaseResult.Acquired(after, true);
+            }
+            // Someone else changed the lease between the two steps: look again.
+        }
+        return held;
+    }
+
+    /** Releases the lease (no owner, same epoch) if {@code me} holds it; returns whether it did. */
+    public boolean release(String partitionKey, NodeSession me) {
+        Checks.requireBlockingAllowed("release");
+        Checks.requireNonEmpty(partitionKey, "partition key");
+        Objects.requireNonNull(me, "session");
+        return leases.executeOnKey(partitionKey, new LeaseOps.Release(me.nodeId(), me.sessionId()));
+    }
+
+    /** The leases of those keys that have one. */
+    public Map<String, Lease> leases(Set<String> partitionKeys) {
+        Checks.requireBlockingAllowed("leases");
+        Objects.requireNonNull(partitionKeys, "partition keys");
+        if (partitionKeys.isEmpty()) {
+            return Map.of();
+        }
+        return Map.copyOf(leases.getAll(partitionKeys));
+    }
+
+    /** The leases held by any session of {@code nodeId}, sorted by partition key. */
+    public List<Lease> leasesOf(String nodeId) {
+        Checks.requireBlockingAllowed("leasesOf");
+        Checks.requireNonEmpty(nodeId, "node id");
+        return leases.values(new LeaseOps.OwnedBy(nodeId)).stream()
+                .sorted(Comparator.comparing(Lease::partitionKey))
+                .toList();
+    }
+
+    // ----------------------------------------------------------------------------- producer ids
+
+    /**
+     * A producer id never handed out before, by any store in the cluster, including stores of
+     * earlier lives of any node. Ids come from blocks of {@value #PRODUCER_ID_BLOCK} reserved from
+     * the cluster; only every {@value #PRODUCER_ID_BLOCK}th call makes a remote call.
+     */
+    public long nextProducerId() {
+        synchronized (producerIdLock) {
+            if (nextProducerId == producerIdEnd) {
+                Checks.requireBlockingAllowed("nextProducerId");
+                nextProducerId = reserve(PRODUCER_ID_COUNTER, PRODUCER_ID_BLOCK);
+                producerIdEnd = nextProducerId + PRODUCER_ID_BLOCK;
+                LOG.debug("reserved producer ids [{}, {})", nextProducerId, producerIdEnd);
+            }
+            return nextProducerId++;
+        }
+    }
+
+    // ------------------------------------------------------------------------- committed offsets
+
+    /**
+     * Commits offsets of one group atomically: all of them or, if one is refused, none. The stored
+     * {@link CommittedOffset#commitTime()} is the storing member's clock.
+     *
+     * @param allowRewind whether an offset may be set below the committed one
+     * @throws OffsetRewindException    if an offset is below the committed one and rewinding is not allowed
+     * @throws IllegalArgumentException if a partition appears twice
+     */
+    public void commit(String group, List<CommittedOffset> commits, boolean allowRewind) {
+        Checks.requireBlockingAllowed("commit");
+        Checks.requireNonEmpty(group, "group id");
+        Objects.requireNonNull(commits, "commits");
+        Set<String> partitions = new HashSet<>();
+        for (CommittedOffset commit : commits) {
+            Objects.requireNonNull(commit, () -> "a commit of group '" + group + "' is null");
+            if (!partitions.add(commit.topic() + "/" + commit.partition())) {
+                throw new IllegalArgumentException("partition " + commit.topic() + "/" + commit.partition()
+                        + " appears more than once in one commit of group '" + group + "'");
+            }
+        }
+        if (commits.isEmpty()) {
+            return;
+        }
+        OffsetOps.CommitOutcome outcome = offsets.executeOnKey(group, new OffsetOps.Commit(commits, allowRewind));
+        if (outcome instanceof OffsetOps.Rewound rewound) {
+            CommittedOffset attempted = rewound.attempted();
+            throw new OffsetRewindException(group, attempted.topic(), attempted.partition(), attempted.offset(),
+                    rewound.committedOffset());
+        }
+    }
+
+    /** The group's committed offsets, sorted by topic and partition; empty for an unknown group. */
+    public List<CommittedOffset> committed(String group) {
+        Checks.requireBlockingAllowed("committed");
+        Checks.requireNonEmpty(group, "group id");
+        GroupOffsets stored = offsets.get(group);
+        return stored == null ? List.of() : stored.offsets();
+    }
+
+    public Optional<CommittedOffset> committed(String group, String topic, int partition) {
+        Checks.requireNonEmpty(topic, "topic name");
+        return committed(group).stream()
+                .filter(o -> o.topic().equals(topic) && o.partition() == partition)
+                .findFirst();
+    }
+
+    // --------------------------------------------------------------------------------- internals
+
+    private long reserve(String counter, long count) {
+        return counters.executeOnKey(counter, new Counter(count));
+    }
+
+    private long newSessionId() {
+        long id;
+        do {
+            id = sessionIds.nextLong();
+        } while (id == 0); // 0 means "no session" in a released lease
+        return id;
+    }
+
+    private static void pause(long nanos, String waitingFor) {
+        LockSupport.parkNanos(nanos);
+        if (Thread.currentThread().isInterrupted()) {
+            throw new IllegalStateException("interrupted while waiting for " + waitingFor);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.rafka.supernode;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.rafka.testkit.Poll;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Real Hazelcast members in the test JVM on 127.0.0.1: full members holding the supernode maps,
+ * lite members calling the same API, all joined over TCP-IP on free ports, fast failure detection.
+ */
+final class TestCluster implements AutoCloseable {
+    private final List<HazelcastInstance> full;
+    private final List<HazelcastInstance> lite;
+
+    private TestCluster(List<HazelcastInstance> full, List<HazelcastInstance> lite) {
+        this.full = full;
+        this.lite = lite;
+    }
+
+    static TestCluster start(int fullMembers, int liteMembers, int backupCount) {
+        String clusterName = "rafka-supernode-test-" + UUID.randomUUID();
+        List<Integer> ports = freePorts(fullMembers + liteMembers);
+        List<HazelcastInstance> full = new ArrayList<>();
+        List<HazelcastInstance> lite = new ArrayList<>();
+        TestCluster cluster = new TestCluster(full, lite);
+        try {
+            // One by one: members started in parallel could each elect themselves master and split.
+            for (int i = 0; i < fullMembers + liteMembers; i++) {
+                boolean isLite = i >= fullMembers;
+                HazelcastInstance hz = Hazelcast.newHazelcastInstance(config(clusterName, ports, i, isLite, backupCount));
+                (isLite ? lite : full).add(hz);
+            }
+            int size = fullMembers + liteMembers;
+            Poll.until(Duration.ofSeconds(30), "all " + size + " members see each other",
+                    () -> cluster.members().stream().allMatch(hz -> hz.getCluster().getMembers().size() == size));
+            return cluster;
+        } catch (RuntimeException | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private static Config config(String clusterName, List<Integer> ports, int index, boolean lite, int backupCount) {
+        Config config = new Config();
+        config.setClusterName(clusterName);
+        config.setInstanceName(clusterName + "-" + (lite ? "lite-" : "full-") + index);
+        config.setLiteMember(lite);
+        config.setProperty("hazelcast.logging.type", "slf4j");
+        config.setProperty("hazelcast.wait.seconds.before.join", "0");
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        config.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+        config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        config.setProperty("hazelcast.socket.bind.any", "false");
+        config.setProperty("hazelcast.partition.count", "31"); // fewer partitions, faster migrations in tests
+        NetworkConfig network = config.getNetworkConfig();
+        network.setPort(ports.get(index)).setPortAutoIncrement(false);
+        network.getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+        JoinConfig join = network.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true);
+        for (int port : ports) {
+            join.getTcpIpConfig().addMember("127.0.0.1:" + port); // one by one: ranges break AddressUtil
+        }
+        SupernodeStore.configure(config, backupCount);
+        return config;
+    }
+
+    private static List<Integer> freePorts(int count) {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+            }
+            return sockets.stream().map(ServerSocket::getLocalPort).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // only probing for a free port
+                }
+            }
+        }
+    }
+
+    HazelcastInstance full(int index) {
+        return full.get(index);
+    }
+
+    HazelcastInstance lite(int index) {
+        return lite.get(index);
+    }
+
+    List<HazelcastInstance> members() {
+        List<HazelcastInstance> all = new ArrayList<>(full);
+        all.addAll(lite);
+        return all;
+    }
+
+    /** Waits until every partition's backups are in sync, so losing one member loses nothing. */
+    void awaitSafe() {
+        Poll.until(Duration.ofSeconds(30), "the cluster is safe (backups in sync)",
+                () -> full.stream().filter(hz -> hz.getLifecycleService().isRunning())
+                        .allMatch(hz -> hz.getPartitionService().isLocalMemberSafe())
+                        && full.stream().filter(hz -> hz.getLifecycleService().isRunning()).findFirst()
+                        .map(hz -> hz.getPartitionService().isClusterSafe()).orElse(false));
+    }
+
+    @Override
+    public void close() {
+        List<HazelcastInstance> all = members();
+        Collections.reverse(all);
+        for (HazelcastInstance hz : all) {
+            hz.getLifecycleService().terminate();
+        }
+    }
+}
