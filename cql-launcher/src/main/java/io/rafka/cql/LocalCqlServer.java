@@ -12,6 +12,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +41,9 @@ import java.util.stream.Stream;
  *   <li>Unless built {@link Builder#detached(boolean) detached}, the server does not outlive this
  *       JVM: a shutdown hook stops it, and a watchdog process kills it within about a second if
  *       this JVM dies without running its hooks (kill -9).</li>
+ *   <li>With {@link Builder#passwordAuthentication password authentication}, {@link #start()}
+ *       returns only once the configured role can log in; with {@link Builder#clientTls client
+ *       TLS}, the CQL port speaks TLS only.</li>
  *   <li>Cassandra 5.0 needs JDK 11 or 17 (on JDK 25 it fails at start: "Setting a system-wide
  *       Policy object is not supported"); the server JVM is chosen by {@link #findJavaHome()}.</li>
  * </ul>
@@ -52,6 +57,8 @@ public final class LocalCqlServer implements AutoCloseable {
     public static final String JAVA_HOME_ENV = "RAFKA_CQL_JAVA_HOME";
     /** Overrides where the Cassandra jars are. */
     public static final String LIB_DIR_ENV = "RAFKA_CQL_LIB";
+    /** The superuser (and its password) Cassandra creates when password authentication is on. */
+    public static final String DEFAULT_SUPERUSER = "cassandra";
     static final String STATE_FILE = "server.properties";
     private static final String DAEMON_CLASS = "org.apache.cassandra.service.CassandraDaemon";
     private static final String LIB_RELATIVE = "cql-server/target/lib";
@@ -95,6 +102,8 @@ public final class LocalCqlServer implements AutoCloseable {
     private final Duration startTimeout;
     private final Duration stopTimeout;
     private final boolean detached;
+    private final Optional<Login> login;
+    private final Optional<Keystore> clientTls;
     private int nativePort;
     private int storagePort;
     private Process process;
@@ -109,6 +118,8 @@ public final class LocalCqlServer implements AutoCloseable {
         this.startTimeout = b.startTimeout;
         this.stopTimeout = b.stopTimeout;
         this.detached = b.detached;
+        this.login = Optional.ofNullable(b.login);
+        this.clientTls = Optional.ofNullable(b.clientTls);
         this.nativePort = b.nativePort;
         this.storagePort = b.storagePort;
     }
@@ -116,6 +127,13 @@ public final class LocalCqlServer implements AutoCloseable {
     /** A builder for a server whose files (configuration, data, logs) live in {@code workDir}. */
     public static Builder builder(Path workDir) {
         return new Builder(workDir);
+    }
+
+    private record Login(String username, String password) {
+    }
+
+    /** A loaded key store, its file and password (the key's password too, as Cassandra requires). */
+    private record Keystore(Path file, String password, KeyStore store) {
     }
 
     /** Settings of a {@link LocalCqlServer}; every one has a default. */
@@ -127,6 +145,10 @@ public final class LocalCqlServer implements AutoCloseable {
         private Duration startTimeout = Duration.ofMinutes(3);
         private Duration stopTimeout = Duration.ofSeconds(30);
         private boolean detached;
+        private Login login;
+        private Path keystore;
+        private String keystorePassword;
+        private Keystore clientTls;
         private int nativePort;
         private int storagePort;
 
@@ -188,7 +210,40 @@ public final class LocalCqlServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Requires a password login ({@code authenticator: PasswordAuthenticator}). Cassandra
+         * creates the superuser {@value LocalCqlServer#DEFAULT_SUPERUSER} (password {@value LocalCqlServer#DEFAULT_SUPERUSER})
+         * a moment after it opens its CQL port: {@link #start()} waits until that login works,
+         * then creates role {@code username} with {@code password} and LOGIN unless that role
+         * exists already (an existing role keeps its password). The role is no superuser, but
+         * the default authorizer (AllowAllAuthorizer) lets every role do everything. Default: no
+         * authentication.
+         */
+        public Builder passwordAuthentication(String username, String password) {
+            if (username == null || username.isEmpty()) {
+                throw new IllegalArgumentException("username must not be empty");
+            }
+            this.login = new Login(username, Objects.requireNonNull(password, "password"));
+            return this;
+        }
+
+        /**
+         * Serves CQL over TLS only ({@code client_encryption_options} enabled and not optional)
+         * with the private key and certificate in {@code keystore}, a PKCS12 or JKS file whose
+         * key has the store's password. Clients must trust that certificate; none has to show
+         * one of its own. Default: plain TCP.
+         */
+        public Builder clientTls(Path keystore, String keystorePassword) {
+            this.keystore = Objects.requireNonNull(keystore, "keystore").toAbsolutePath();
+            this.keystorePassword = Objects.requireNonNull(keystorePassword, "keystorePassword");
+            return this;
+        }
+
+        /** @throws IllegalArgumentException when the {@link #clientTls} key store cannot be opened */
         public LocalCqlServer build() {
+            if (keystore != null) {
+                clientTls = loadKeystore(keystore, keystorePassword);
+            }
             if (libDir == null) {
                 libDir = locateLibDir();
             }
@@ -197,6 +252,16 @@ public final class LocalCqlServer implements AutoCloseable {
                 javaHome = findJavaHome();
             }
             return new LocalCqlServer(this);
+        }
+
+        private static Keystore loadKeystore(Path file, String password) {
+            try {
+                // The type (PKCS12 or JKS) is probed from the file; Cassandra is told it below.
+                KeyStore store = KeyStore.getInstance(file.toFile(), password.toCharArray());
+                return new Keystore(file, password, store);
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalArgumentException("clientTls keystore " + file + " cannot be opened with its password: " + e, e);
+            }
         }
 
         private static int checkPort(String name, int port) {
@@ -265,6 +330,9 @@ public final class LocalCqlServer implements AutoCloseable {
         }
         try {
             awaitReady();
+            if (login.isPresent()) {
+                awaitLogin(login.get());
+            }
         } catch (IOException | RuntimeException e) {
             kill();
             throw e;
@@ -420,6 +488,42 @@ public final class LocalCqlServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Polls until the default superuser logs in (its role is created asynchronously after the
+     * port opens), then creates the configured role.
+     */
+    private void awaitLogin(Login role) throws IOException {
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        Optional<KeyStore> trust = clientTls.map(Keystore::store);
+        while (true) {
+            try {
+                NativeProtocolLogin.run(contactPoint(), trust, DEFAULT_SUPERUSER, DEFAULT_SUPERUSER, Optional.empty());
+                break;
+            } catch (IOException notYet) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new IOException("the CQL server in " + workDir + " did not accept the login of its default"
+                            + " superuser within " + startTimeout.toSeconds() + " s (" + notYet.getMessage()
+                            + "); its log " + logFile() + " ends with:\n" + logTail(), notYet);
+                }
+            }
+            try {
+                process.waitFor(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the CQL server's superuser", e);
+            }
+        }
+        if (!role.username().equals(DEFAULT_SUPERUSER)) {
+            NativeProtocolLogin.run(contactPoint(), trust, DEFAULT_SUPERUSER, DEFAULT_SUPERUSER, Optional.of(
+                    "CREATE ROLE IF NOT EXISTS " + cqlString(role.username()) + " WITH PASSWORD = "
+                            + cqlString(role.password()) + " AND LOGIN = true"));
+        }
+    }
+
+    private static String cqlString(String s) {
+        return "'" + s.replace("'", "''") + "'";
+    }
+
     private String logTail() {
         StringBuilder out = new StringBuilder();
         for (Path f : List.of(logFile(), logDir().resolve("stdout.log"))) {
@@ -520,7 +624,25 @@ public final class LocalCqlServer implements AutoCloseable {
                 "range_request_timeout: 10000ms",
                 "write_request_timeout: 2000ms",
                 "request_timeout: 10000ms",
+                login.isPresent() ? "authenticator: PasswordAuthenticator" : "",
+                clientTls.map(LocalCqlServer::clientEncryptionYaml).orElse(""),
                 "");
+    }
+
+    private static String clientEncryptionYaml(Keystore k) {
+        return String.join("\n",
+                "client_encryption_options:",
+                "  enabled: true",
+                "  optional: false",
+                "  keystore: " + yamlString(k.file().toString()),
+                "  keystore_password: " + yamlString(k.password()),
+                "  store_type: " + k.store().getType().toUpperCase(java.util.Locale.ROOT),
+                "  require_client_auth: false");
+    }
+
+    /** A double-quoted YAML scalar. */
+    private static String yamlString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     static String logbackXml() {

@@ -15,8 +15,9 @@ import java.util.concurrent.CompletionStage;
  *       moves only forward.</li>
  *   <li>A batch is stored and returned as the same bytes, except the base offset and writer epoch
  *       fields the log stamps; its CRC stays valid.</li>
- *   <li>A failed append (exceptionally completed stage) is not visible to readers, ever; a
- *       completed one stays readable until retention removes it.</li>
+ *   <li>A failed append (exceptionally completed stage) is not visible to readers, ever (except
+ *       a {@link FencedException} for a write already in flight: see there); a completed one
+ *       stays readable until retention removes it.</li>
  *   <li>No method blocks its caller: I/O runs on the engine's own threads or async driver, and the
  *       stages complete there. Callers hop back to their own thread if they need to.</li>
  * </ul>

@@ -6,6 +6,7 @@ import io.rafka.record.RecordBatch;
 import io.rafka.record.RecordBatchBuilder;
 import io.rafka.storage.Appended;
 import io.rafka.storage.Durability;
+import io.rafka.storage.FencedException;
 import io.rafka.storage.LogConfig;
 import io.rafka.storage.LogEngine;
 import io.rafka.storage.LogSlice;
@@ -13,6 +14,7 @@ import io.rafka.storage.OffsetOutOfRangeException;
 import io.rafka.storage.PartitionId;
 import io.rafka.storage.PartitionLog;
 import io.rafka.storage.TimestampOffset;
+import io.rafka.storage.WriterLease;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,6 +37,10 @@ import org.junit.jupiter.api.Test;
  * extends this class and supplies {@link #newEngine()} (fresh, empty storage for each test) and
  * {@link #reopenEngine()} (a new engine instance over the same storage, to test restarts). The
  * suite assumes nothing about files or servers and closes every engine it got.
+ *
+ * <p>By default the suite's logs are opened by the {@link WriterLease#SOLE_WRITER}; a subclass
+ * that overrides {@link #lease()} runs the same tests for a writer holding a lease of an epoch,
+ * whose appends must then all carry that epoch. The fencing tests at the end hold for both.
  */
 public abstract class PartitionLogContract {
     /** Upper bound for any single operation of the engine under test. */
@@ -52,6 +58,23 @@ public abstract class PartitionLogContract {
      * restart. The previous engine has been closed when this is called.
      */
     protected abstract LogEngine reopenEngine();
+
+    /**
+     * The lease the suite opens its logs with. Must return the same lease for the whole test (a
+     * test may open one partition several times).
+     */
+    protected WriterLease lease() {
+        return WriterLease.SOLE_WRITER;
+    }
+
+    /**
+     * The writer epoch an append of the suite passes: {@code wanted} for the sole writer (the
+     * suite checks that any epoch is stamped), the lease's epoch for a leased log (which accepts
+     * no other).
+     */
+    protected int epoch(int wanted) {
+        return lease().epoch() == 0 ? wanted : lease().epoch();
+    }
 
     /** The per-partition config the suite opens logs with; small segments exercise rolling. */
     protected LogConfig logConfig() {
@@ -146,11 +169,11 @@ public abstract class PartitionLogContract {
     }
 
     protected PartitionLog open(PartitionId id) {
-        return await(engine.open(id, logConfig()));
+        return await(engine.open(id, logConfig(), lease()));
     }
 
-    protected static Appended append(PartitionLog log, ByteBuffer batch) {
-        return await(log.append(batch, 1, Durability.APPENDED));
+    protected Appended append(PartitionLog log, ByteBuffer batch) {
+        return await(log.append(batch, epoch(1), Durability.APPENDED));
     }
 
     protected static byte[] bytes(ByteBuffer b) {
@@ -202,11 +225,11 @@ public abstract class PartitionLogContract {
     @Test
     void writerEpochIsStamped() {
         PartitionLog log = open();
-        await(log.append(batch(2, 1000), 42, Durability.APPENDED));
-        await(log.append(batch(2, 1000), 43, Durability.APPENDED));
+        await(log.append(batch(2, 1000), epoch(42), Durability.APPENDED));
+        await(log.append(batch(2, 1000), epoch(43), Durability.APPENDED));
 
         List<RecordBatch> batches = readAll(log, 0, 1 << 20);
-        assertThat(batches).extracting(RecordBatch::writerEpoch).containsExactly(42, 43);
+        assertThat(batches).extracting(RecordBatch::writerEpoch).containsExactly(epoch(42), epoch(43));
     }
 
     @Test
@@ -214,12 +237,12 @@ public abstract class PartitionLogContract {
         PartitionLog log = open();
         append(log, batch(2, 500));
         byte[] original = bytes(batch(3, 1000));
-        await(log.append(ByteBuffer.wrap(original.clone()), 9, Durability.APPENDED));
+        await(log.append(ByteBuffer.wrap(original.clone()), epoch(9), Durability.APPENDED));
 
         RecordBatch stored = RecordBatch.split(await(log.read(2, 1 << 20)).batches()).get(0);
         byte[] storedBytes = stored.toByteArray();
         assertThat(stored.baseOffset()).isEqualTo(2);
-        assertThat(stored.writerEpoch()).isEqualTo(9);
+        assertThat(stored.writerEpoch()).isEqualTo(epoch(9));
         assertThat(stored.isCrcValid()).isTrue();
         stored.ensureValid();
         RecordBatch.wrap(storedBytes).setBaseOffset(0);
@@ -429,7 +452,7 @@ public abstract class PartitionLogContract {
         PartitionLog log = open();
         List<CompletableFuture<Appended>> futures = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            futures.add(log.append(batch(2, 1000 + i), 1, Durability.DURABLE).toCompletableFuture());
+            futures.add(log.append(batch(2, 1000 + i), epoch(1), Durability.DURABLE).toCompletableFuture());
         }
         for (int i = 0; i < futures.size(); i++) {
             assertThat(await(futures.get(i)).baseOffset()).isEqualTo(2L * i);
@@ -470,7 +493,7 @@ public abstract class PartitionLogContract {
     void appendsCompleteInCallOrderWhichIsOffsetOrder() {
         PartitionLog log = open();
         List<String> outOfOrder = Collections.synchronizedList(new ArrayList<>());
-        List<CompletableFuture<Appended>> futures = appendInOrder(log, 500, 1, i -> 1 + i % 3, outOfOrder);
+        List<CompletableFuture<Appended>> futures = appendInOrder(log, 500, epoch(1), i -> 1 + i % 3, outOfOrder);
 
         long expected = 0;
         for (int i = 0; i < futures.size(); i++) {
@@ -497,7 +520,7 @@ public abstract class PartitionLogContract {
             Thread worker = new Thread(() -> {
                 try {
                     start.await();
-                    appendInOrder(log, perThread, records, i -> records, outOfOrder)
+                    appendInOrder(log, perThread, epoch(records), i -> records, outOfOrder)
                             .forEach(f -> mine.add(await(f)));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -527,9 +550,10 @@ public abstract class PartitionLogContract {
         }
         assertThat(log.logEndOffset()).isEqualTo(expected).isEqualTo(perThread * (1 + 2 + 3 + 4));
 
-        // Each stored batch carries the epoch its writer used, which is its record count here.
+        // Each stored batch carries the epoch its writer used, which is its record count here
+        // (or the lease's epoch, the only one a leased log accepts).
         for (RecordBatch b : readAll(log, 0, 1 << 20)) {
-            assertThat(b.writerEpoch()).isEqualTo(b.recordCount());
+            assertThat(b.writerEpoch()).isEqualTo(epoch(b.recordCount()));
             assertThat(b.isCrcValid()).isTrue();
         }
     }
@@ -539,7 +563,7 @@ public abstract class PartitionLogContract {
         PartitionLog log = open();
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
             for (int i = 0; i < 400; i++) {
-                await(log.append(batch(2, 1000 + i, 300), 1, Durability.APPENDED));
+                await(log.append(batch(2, 1000 + i, 300), epoch(1), Durability.APPENDED));
             }
         });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
@@ -556,5 +580,76 @@ public abstract class PartitionLogContract {
         }
         writer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         assertThat(log.logEndOffset()).isEqualTo(800);
+    }
+
+    // ---------------------------------------------------------------- fencing
+
+    /** An epoch for this suite's own fencing tests, above the suite's lease epoch. */
+    private int fencingEpoch() {
+        return Math.max(1, lease().epoch() + 1);
+    }
+
+    @Test
+    void appendsFailFencedOnceTheLeaseIsInvalidAndTheLogStaysFenced() {
+        PartitionId id = new PartitionId("fencing", 1);
+        TestLease lease = TestLease.of(fencingEpoch());
+        PartitionLog log = await(engine.open(id, logConfig(), lease));
+        assertThat(await(log.append(batch(3, 1000), lease.epoch(), Durability.APPENDED)).baseOffset()).isZero();
+
+        lease.revoke();
+        Throwable error = awaitFailure(log.append(batch(2, 2000), lease.epoch(), Durability.APPENDED));
+
+        assertThat(error).isInstanceOf(FencedException.class);
+        assertThat(((FencedException) error).epoch()).isEqualTo(lease.epoch());
+        assertThat(((FencedException) error).partition()).isEqualTo(id);
+        assertThat(awaitFailure(log.append(batch(1, 3000), lease.epoch(), Durability.DURABLE)))
+                .isInstanceOf(FencedException.class);
+        assertThat(log.logEndOffset()).isEqualTo(3);
+        assertThat(readAll(log, 0, 1 << 20)).extracting(RecordBatch::baseOffset).containsExactly(0L);
+    }
+
+    @Test
+    void anAppendWithAnotherEpochThanTheLeaseIsRefused() {
+        TestLease lease = TestLease.of(fencingEpoch());
+        PartitionLog log = await(engine.open(new PartitionId("fencing", 2), logConfig(), lease));
+
+        Throwable error = awaitFailure(log.append(batch(1, 1000), lease.epoch() + 1, Durability.APPENDED));
+
+        assertThat(error).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(String.valueOf(lease.epoch() + 1))
+                .hasMessageContaining(String.valueOf(lease.epoch()));
+        assertThat(log.logEndOffset()).isZero();
+    }
+
+    @Test
+    void openingWithALowerEpochThanTheOpenLogIsFenced() {
+        PartitionId id = new PartitionId("fencing", 3);
+        await(engine.open(id, logConfig(), TestLease.of(fencingEpoch() + 1)));
+
+        Throwable error = awaitFailure(engine.open(id, logConfig(), TestLease.of(fencingEpoch())));
+
+        assertThat(error).isInstanceOf(FencedException.class);
+    }
+
+    @Test
+    void openingWithAHigherEpochFencesTheOpenLogAndResumesAtItsEnd() {
+        PartitionId id = new PartitionId("fencing", 4);
+        TestLease first = TestLease.of(fencingEpoch());
+        PartitionLog old = await(engine.open(id, logConfig(), first));
+        for (int i = 0; i < 3; i++) {
+            await(old.append(batch(2, 1000 + i), first.epoch(), Durability.APPENDED));
+        }
+
+        TestLease second = TestLease.of(fencingEpoch() + 1);
+        PartitionLog current = await(engine.open(id, logConfig(), second));
+
+        assertThat(current.logEndOffset()).isEqualTo(6);
+        assertThat(awaitFailure(old.append(batch(1, 2000), first.epoch(), Durability.APPENDED)))
+                .isInstanceOf(FencedException.class);
+        assertThat(await(current.append(batch(4, 3000), second.epoch(), Durability.APPENDED)).baseOffset()).isEqualTo(6);
+        assertThat(readAll(current, 0, 1 << 20)).extracting(RecordBatch::writerEpoch)
+                .containsExactly(first.epoch(), first.epoch(), first.epoch(), second.epoch());
+        old.close();
+        assertThat(await(current.append(batch(1, 4000), second.epoch(), Durability.APPENDED)).baseOffset()).isEqualTo(10);
     }
 }

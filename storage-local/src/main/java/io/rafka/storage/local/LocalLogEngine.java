@@ -1,10 +1,12 @@
 package io.rafka.storage.local;
 
+import io.rafka.storage.FencedException;
 import io.rafka.storage.LogConfig;
 import io.rafka.storage.LogEngine;
 import io.rafka.storage.PartitionId;
 import io.rafka.storage.PartitionLog;
 import io.rafka.storage.StorageUnavailableException;
+import io.rafka.storage.WriterLease;
 import io.rafka.storage.local.internal.LocalPartitionLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +37,15 @@ import java.util.stream.Stream;
  * partitions and the append drain of each partition run on it in parallel). Under
  * {@link FsyncPolicy#INTERVAL} the engine also runs one daemon timer thread that queues a flush
  * of every open log each interval. Opening a partition that is already open returns the same log.
+ *
+ * <p>Writer leases: the storage is this process's alone, so the engine itself is the authority on
+ * who writes. A log opened under a {@link WriterLease} fails its appends with
+ * {@link FencedException} once the lease is invalid (see {@link LocalPartitionLog}). Opening a
+ * partition with a higher epoch than its open log fences and closes that log first (its queued
+ * appends fail, its last group is finished or undone) and then opens the directory anew; opening
+ * with a lower epoch than the highest this engine has opened the partition with fails with
+ * {@link FencedException}. That memory is per engine instance, not on disk: a restarted node gets
+ * its epochs from the cluster metadata again.
  */
 public final class LocalLogEngine implements LogEngine {
     /** Topic characters allowed in a directory name; also Kafka's rule. */
@@ -43,6 +54,8 @@ public final class LocalLogEngine implements LogEngine {
     private final LocalLogConfig config;
     private final Executor executor;
     private final Map<PartitionId, LocalPartitionLog> logs = new ConcurrentHashMap<>();
+    /** The highest epoch each partition was opened with. Guarded by openLock. */
+    private final Map<PartitionId, Integer> highestEpochs = new ConcurrentHashMap<>();
     private final Object openLock = new Object();
     private final ScheduledExecutorService flusher;
     private volatile boolean closed;
@@ -85,23 +98,41 @@ public final class LocalLogEngine implements LogEngine {
         return config.dataDir().resolve(id.topic() + "-" + id.partition());
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>An open with the epoch of the partition's open log returns that log (which goes on
+     * checking the lease it was opened with).
+     */
     @Override
-    public CompletionStage<PartitionLog> open(PartitionId id, LogConfig logConfig) {
+    public CompletionStage<PartitionLog> open(PartitionId id, LogConfig logConfig, WriterLease lease) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(logConfig, "logConfig");
+        Objects.requireNonNull(lease, "lease");
         Path dir = partitionDir(id);
         return onExecutor(() -> {
             synchronized (openLock) {
                 if (closed) {
                     throw new IllegalStateException("engine " + name() + " is closed");
                 }
+                int highest = highestEpochs.getOrDefault(id, 0);
+                if (lease.epoch() < highest) {
+                    throw new FencedException(id, lease.epoch(), "cannot open " + id + " with epoch " + lease.epoch()
+                            + ": it was opened with epoch " + highest);
+                }
                 LocalPartitionLog existing = logs.get(id);
                 if (existing != null) {
-                    return existing;
+                    if (existing.lease().epoch() == lease.epoch()) {
+                        return existing;
+                    }
+                    // A newer owner: the old log must stop writing before the directory is opened again.
+                    existing.fence(lease.epoch());
+                    existing.close();
                 }
-                LocalPartitionLog opened = LocalPartitionLog.open(id, dir, logConfig, config, executor,
+                LocalPartitionLog opened = LocalPartitionLog.open(id, dir, logConfig, config, lease, executor,
                         l -> logs.remove(l.id(), l));
                 logs.put(id, opened);
+                highestEpochs.put(id, lease.epoch());
                 return opened;
             }
         });
@@ -116,6 +147,7 @@ public final class LocalLogEngine implements LogEngine {
                 if (logs.containsKey(id)) {
                     throw new IllegalStateException("log " + id + " is open; close it before deleting it");
                 }
+                highestEpochs.remove(id);
                 if (Files.exists(dir)) {
                     try (Stream<Path> files = Files.walk(dir)) {
                         for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {

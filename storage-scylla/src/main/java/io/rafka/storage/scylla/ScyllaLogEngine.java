@@ -8,17 +8,29 @@ import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.config.ProgrammaticDriverConfigLoaderBuilder;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.rafka.storage.FencedException;
 import io.rafka.storage.LogConfig;
 import io.rafka.storage.LogEngine;
 import io.rafka.storage.PartitionId;
 import io.rafka.storage.PartitionLog;
 import io.rafka.storage.StorageUnavailableException;
+import io.rafka.storage.WriterLease;
+import io.rafka.storage.scylla.internal.EpochClock;
 import io.rafka.storage.scylla.internal.MicrosClock;
 import io.rafka.storage.scylla.internal.Schema;
 import io.rafka.storage.scylla.internal.ScyllaPartitionLog;
 import io.rafka.storage.scylla.internal.Statements;
+import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.UnrecoverableKeyException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +62,13 @@ import org.slf4j.LoggerFactory;
  * complete on the driver's I/O threads. Callers must not block in their callbacks; they hop to
  * their own thread when they need to. Opening a partition that is already open returns the same
  * log.
+ *
+ * <p>Writer fencing (see docs/architecture.md, "Fencing stale writers"): a log opened under a
+ * {@link WriterLease} of epoch e >= 1 writes with timestamps no write of a lower epoch can beat,
+ * records e in the partition's epoch history, reads only rows genuine by that history and stops
+ * acknowledging once the lease is invalid. Opening a partition that is open in this engine under
+ * a lower epoch fences that log (as an open in any engine of this JVM does) and opens it anew; an
+ * open with a lower epoch than the partition's highest fails with {@link FencedException}.
  */
 public final class ScyllaLogEngine implements LogEngine {
     private static final Logger log = LoggerFactory.getLogger(ScyllaLogEngine.class);
@@ -168,12 +188,17 @@ public final class ScyllaLogEngine implements LogEngine {
         if (config.tls().isPresent()) {
             ScyllaConfig.Tls tls = config.tls().get();
             options.withString(DefaultDriverOption.SSL_ENGINE_FACTORY_CLASS, "DefaultSslEngineFactory")
-                    .withBoolean(DefaultDriverOption.SSL_HOSTNAME_VALIDATION, tls.hostnameValidation());
+                    .withBoolean(DefaultDriverOption.SSL_HOSTNAME_VALIDATION, tls.hostnameValidation())
+                    // Check the certificate against the address as configured (or a peer's IP), not a
+                    // name from reverse DNS: with the driver's default, a node reached at 127.0.0.1
+                    // had to present a certificate for "localhost".
+                    .withBoolean(DefaultDriverOption.SSL_ALLOW_DNS_REVERSE_LOOKUP_SAN, false);
             if (tls.truststore().isPresent()) {
                 if (!Files.isReadable(tls.truststore().get())) {
                     throw new ScyllaConfigException(ScyllaConfig.TLS_TRUSTSTORE, ScyllaConfig.TLS_TRUSTSTORE + "="
                             + tls.truststore().get() + " is not a readable file");
                 }
+                checkTruststore(tls);
                 options.withString(DefaultDriverOption.SSL_TRUSTSTORE_PATH, tls.truststore().get().toString());
                 tls.truststorePassword().ifPresent(p -> options.withString(DefaultDriverOption.SSL_TRUSTSTORE_PASSWORD, p));
             }
@@ -186,24 +211,74 @@ public final class ScyllaLogEngine implements LogEngine {
         return builder;
     }
 
+    /**
+     * Opens the truststore as the driver will, so that a wrong password or a file that is no key
+     * store fails naming its setting rather than deep inside the driver's SSL set-up.
+     */
+    private static void checkTruststore(ScyllaConfig.Tls tls) {
+        Path file = tls.truststore().orElseThrow();
+        try {
+            KeyStore.getInstance(file.toFile(), tls.truststorePassword().map(String::toCharArray).orElse(null));
+        } catch (IOException | GeneralSecurityException e) {
+            if (e.getCause() instanceof UnrecoverableKeyException) {
+                throw new ScyllaConfigException(ScyllaConfig.TLS_TRUSTSTORE_PASSWORD, ScyllaConfig.TLS_TRUSTSTORE_PASSWORD
+                        + " does not open " + ScyllaConfig.TLS_TRUSTSTORE + "=" + file + ": " + e.getMessage(), e);
+            }
+            throw new ScyllaConfigException(ScyllaConfig.TLS_TRUSTSTORE, ScyllaConfig.TLS_TRUSTSTORE + "=" + file
+                    + " cannot be read as a JKS or PKCS12 trust store: " + e.getMessage(), e);
+        }
+    }
+
     private static RuntimeException connectFailure(ScyllaConfig config, Throwable e) {
         if (e instanceof AllNodesFailedException all) {
-            boolean auth = all.getAllErrors().values().stream().flatMap(List::stream)
-                    .anyMatch(t -> t instanceof AuthenticationException);
-            if (auth) {
-                return new ScyllaConfigException(ScyllaConfig.USERNAME, "CQL authentication failed for "
-                        + ScyllaConfig.USERNAME + "=" + config.credentials().map(ScyllaConfig.Credentials::username)
-                        .orElse("(none)") + " at " + ScyllaConfig.CONTACT_POINTS + "=" + config.contactPoints() + ": "
-                        + all.getMessage(), e);
+            List<Throwable> errors = all.getAllErrors().values().stream().flatMap(List::stream).toList();
+            String at = " at " + ScyllaConfig.CONTACT_POINTS + "=" + config.contactPoints() + ": " + all.getMessage();
+            if (anyCause(errors, t -> t instanceof AuthenticationException)) {
+                return config.credentials()
+                        .map(c -> new ScyllaConfigException(ScyllaConfig.USERNAME, "CQL authentication failed for "
+                                + ScyllaConfig.USERNAME + "=" + c.username() + " (check it and " + ScyllaConfig.PASSWORD
+                                + ")" + at, e))
+                        .orElseGet(() -> new ScyllaConfigException(ScyllaConfig.USERNAME, "the CQL nodes require a"
+                                + " password login, but " + ScyllaConfig.USERNAME + " is not set (set it and "
+                                + ScyllaConfig.PASSWORD + ")" + at, e));
             }
+            if (config.tls().isPresent()) {
+                ScyllaConfig.Tls tls = config.tls().get();
+                if (anyCause(errors, t -> t instanceof CertificateException && t.getMessage() != null
+                        && (t.getMessage().startsWith("No name matching") || t.getMessage().startsWith("No subject alternative")))) {
+                    return new ScyllaConfigException(ScyllaConfig.TLS_HOSTNAME_VALIDATION, "the CQL node's TLS certificate"
+                            + " does not name the address it was reached at (" + ScyllaConfig.TLS_HOSTNAME_VALIDATION
+                            + "=true)" + at, e);
+                }
+                if (anyCause(errors, t -> t instanceof CertPathValidatorException || t instanceof CertPathBuilderException)) {
+                    return new ScyllaConfigException(ScyllaConfig.TLS_TRUSTSTORE, "the CQL node's TLS certificate is not"
+                            + " trusted by " + ScyllaConfig.TLS_TRUSTSTORE + "="
+                            + tls.truststore().map(Path::toString).orElse("(the JVM's default trust)") + at, e);
+                }
+            }
+            boolean refused = anyCause(errors, t -> t instanceof ConnectException);
             return new ScyllaConfigException(ScyllaConfig.CONTACT_POINTS, "no CQL node answered at "
                     + ScyllaConfig.CONTACT_POINTS + "=" + config.contactPoints()
-                    + (config.tls().isPresent() ? " (with TLS)" : "") + ": " + all.getMessage(), e);
+                    + (config.tls().isPresent() ? " (with TLS)" : refused ? "" : " (without TLS: if the nodes accept"
+                    + " only TLS clients, set " + ScyllaConfig.TLS_ENABLED + "=true)")
+                    + ": " + all.getMessage(), e);
         }
         if (e instanceof RuntimeException r) {
             return r;
         }
         return new StorageUnavailableException("could not connect to " + config.contactPoints() + ": " + e, e);
+    }
+
+    /** Whether {@code test} holds for one of {@code errors} or one of their causes. */
+    private static boolean anyCause(List<Throwable> errors, Predicate<Throwable> test) {
+        for (Throwable error : errors) {
+            for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (test.test(t)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static Throwable unwrap(Throwable t) {
@@ -222,19 +297,39 @@ public final class ScyllaLogEngine implements LogEngine {
         return "scylla";
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>When the partition is open in this engine: the same log for the same epoch (it goes on
+     * checking the lease it was opened with), {@link FencedException} for a lower one, and for a
+     * higher one a new log, after the open one was fenced. Epochs above
+     * {@link EpochClock#MAX_EPOCH} fail with {@link IllegalArgumentException}.
+     */
     @Override
-    public CompletionStage<PartitionLog> open(PartitionId id, LogConfig logConfig) {
+    public CompletionStage<PartitionLog> open(PartitionId id, LogConfig logConfig, WriterLease lease) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(logConfig, "logConfig");
+        Objects.requireNonNull(lease, "lease");
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("engine " + name() + " is closed"));
         }
         CompletableFuture<ScyllaPartitionLog> created = new CompletableFuture<>();
         CompletableFuture<ScyllaPartitionLog> existing = logs.putIfAbsent(id, created);
         if (existing != null) {
-            return existing.thenApply(l -> l);
+            return existing.exceptionally(e -> null).thenCompose(open -> {
+                if (open != null && !open.isClosed() && open.epoch() == lease.epoch()) {
+                    return CompletableFuture.completedFuture(open);
+                }
+                if (open != null && !open.isClosed() && open.epoch() > lease.epoch()) {
+                    return CompletableFuture.failedFuture(new FencedException(id, lease.epoch(), "cannot open " + id
+                            + " with epoch " + lease.epoch() + ": it is open with epoch " + open.epoch()));
+                }
+                // Gone, failed, or an older writer's: the new open fences the older log.
+                logs.remove(id, existing);
+                return open(id, logConfig, lease);
+            });
         }
-        ScyllaPartitionLog.open(id, logConfig, config, statements, clock, l -> logs.remove(l.id()))
+        ScyllaPartitionLog.open(id, logConfig, config, statements, clock, lease, l -> logs.remove(id, created))
                 .whenComplete((l, e) -> {
                     if (e != null) {
                         logs.remove(id, created);
@@ -248,7 +343,11 @@ public final class ScyllaLogEngine implements LogEngine {
 
     /**
      * Deletes a partition's rows and state: one partition-level delete per bucket that may hold
-     * live rows, then its state row (the only deletes besides failed-append clean-ups).
+     * live rows, then its state row (the only deletes besides failed-append clean-ups). For a
+     * partition written by fenced writers the deletes carry its {@code writer_clock} (at or above
+     * every timestamp they used), and {@code writer_clock} is then set one above it: so a new log
+     * of the same or a higher epoch writes above the deletes, and the sole writer and lower
+     * epochs, whose writes the deletes would shadow, are refused with {@link FencedException}.
      */
     @Override
     public CompletionStage<Void> delete(PartitionId id) {
@@ -263,11 +362,24 @@ public final class ScyllaLogEngine implements LogEngine {
                 return CompletableFuture.<Void>completedFuture(null);
             }
             long from = row.isNull("start_bucket") ? 0 : row.getLong("start_bucket");
-            long to = row.isNull("head_bucket") ? 0 : row.getLong("head_bucket");
-            long ts = clock.next();
-            return deleteBuckets(id, from, to, ts)
-                    .thenCompose(v -> session.executeAsync(statements.deleteState(id, ts)))
-                    .thenAccept(r -> log.info("Deleted {} (buckets {}..{})", id, from, to));
+            long head = row.isNull("head_bucket") ? 0 : row.getLong("head_bucket");
+            if (row.isNull("writer_clock")) {
+                long ts = clock.next();
+                return deleteBuckets(id, from, head, ts)
+                        .thenCompose(v -> session.executeAsync(statements.deleteState(id, ts)))
+                        .thenAccept(r -> log.info("Deleted {} (buckets {}..{})", id, from, head));
+            }
+            long mark = row.getLong("writer_clock");
+            if (mark == Long.MAX_VALUE) {
+                throw new IllegalStateException(id + " was written with the largest timestamp there is (epoch "
+                        + EpochClock.MAX_EPOCH + " used up): a delete could not be overwritten by any later write");
+            }
+            long to = head + ScyllaPartitionLog.CLEAN_UP_MARGIN_BUCKETS;
+            return deleteBuckets(id, from, to, mark)
+                    .thenCompose(v -> session.executeAsync(statements.deleteState(id, mark)))
+                    .thenCompose(v -> session.executeAsync(statements.updateMark(id, mark + 1, mark + 1)))
+                    .thenAccept(r -> log.info("Deleted {} (buckets {}..{}, written up to epoch {})", id, from, to,
+                            EpochClock.epochOf(mark)));
         }).exceptionally(e -> {
             throw new StorageUnavailableException("deleting " + id + " failed: " + unwrap(e), unwrap(e));
         });

@@ -3,6 +3,7 @@ package io.rafka.storage.local.internal;
 import io.rafka.record.RecordBatch;
 import io.rafka.storage.Appended;
 import io.rafka.storage.Durability;
+import io.rafka.storage.FencedException;
 import io.rafka.storage.LogConfig;
 import io.rafka.storage.LogSlice;
 import io.rafka.storage.OffsetOutOfRangeException;
@@ -10,6 +11,7 @@ import io.rafka.storage.PartitionId;
 import io.rafka.storage.PartitionLog;
 import io.rafka.storage.StorageUnavailableException;
 import io.rafka.storage.TimestampOffset;
+import io.rafka.storage.WriterLease;
 import io.rafka.storage.local.FsyncPolicy;
 import io.rafka.storage.local.LocalLogConfig;
 import java.io.IOException;
@@ -53,6 +55,12 @@ import org.slf4j.LoggerFactory;
  *       one immutable published {@link State} and never looks past its end.</li>
  *   <li>After a disk error during an append the log stops accepting appends (they fail with
  *       {@link StorageUnavailableException}) and must be reopened, which recovers it.</li>
+ *   <li>Under a {@link WriterLease} other than the sole writer, every append must carry the
+ *       lease's epoch. The lease is checked when an append is called, before its group is written
+ *       and after the write: if it is invalid before, nothing is written; if it ran out during
+ *       the write, the group is cut off the file again (as after a disk error) and never
+ *       published. Either way the append fails with {@link FencedException}, and so does every
+ *       later one: the log stays fenced, as it does once {@link #fence(int)} was called.</li>
  * </ul>
  *
  * <p>Threading: every operation that changes the log (appends, retention, flush, close) goes
@@ -119,25 +127,31 @@ public final class LocalPartitionLog implements PartitionLog {
     private final LocalLogConfig engineConfig;
     private final Executor executor;
     private final Consumer<LocalPartitionLog> onClose;
+    private final WriterLease lease;
     private final ConcurrentLinkedQueue<Op> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicLong forceCount = new AtomicLong();
     private volatile State state;
     private volatile boolean closed;
     private volatile boolean terminated;
+    /** Set once the writer lost the partition; never cleared. */
+    private volatile FencedException fenced;
 
     // Writer-only state, touched by the drain task (or close() once it holds the drain flag).
     private final List<Segment> segments;
     private final Set<Segment> dirty = new LinkedHashSet<>();
     private StorageUnavailableException failure;
+    /** A fenced group was cut off the file after its index entries were made: no clean close. */
+    private boolean indexesStale;
 
     private LocalPartitionLog(PartitionId id, Path dir, LogConfig config, LocalLogConfig engineConfig,
-                              Executor executor, Consumer<LocalPartitionLog> onClose,
+                              WriterLease lease, Executor executor, Consumer<LocalPartitionLog> onClose,
                               List<Segment> segments, long endOffset) {
         this.id = id;
         this.dir = dir;
         this.config = config;
         this.engineConfig = engineConfig;
+        this.lease = lease;
         this.executor = executor;
         this.onClose = onClose;
         this.segments = segments;
@@ -149,7 +163,8 @@ public final class LocalPartitionLog implements PartitionLog {
      * Opens (creating or recovering) the log in {@code dir}. Blocking: call it on the I/O executor.
      */
     public static LocalPartitionLog open(PartitionId id, Path dir, LogConfig config, LocalLogConfig engineConfig,
-                                         Executor executor, Consumer<LocalPartitionLog> onClose) throws IOException {
+                                         WriterLease lease, Executor executor, Consumer<LocalPartitionLog> onClose)
+            throws IOException {
         Files.createDirectories(dir);
         boolean clean = Files.deleteIfExists(dir.resolve(CLEAN_SHUTDOWN_FILE));
         int interval = engineConfig.indexIntervalBytes();
@@ -209,9 +224,9 @@ public final class LocalPartitionLog implements PartitionLog {
             }
             throw e;
         }
-        LocalPartitionLog partitionLog = new LocalPartitionLog(id, dir, config, engineConfig, executor, onClose,
+        LocalPartitionLog partitionLog = new LocalPartitionLog(id, dir, config, engineConfig, lease, executor, onClose,
                 segments, endOffset);
-        log.info("Opened log {} in {}: offsets [{}, {}), {} segments, {} shutdown", id, dir,
+        log.info("Opened log {} in {} for {}: offsets [{}, {}), {} segments, {} shutdown", id, dir, lease,
                 partitionLog.logStartOffset(), endOffset, segments.size(),
                 logFiles.isEmpty() ? "new log, no" : clean ? "clean" : "unclean");
         return partitionLog;
@@ -273,6 +288,44 @@ public final class LocalPartitionLog implements PartitionLog {
         return dir;
     }
 
+    /** The lease this log was opened under. */
+    public WriterLease lease() {
+        return lease;
+    }
+
+    /**
+     * A writer with {@code epoch} took the partition over: from now on every append fails with
+     * {@link FencedException}, and a group being written when this is called is undone. Close the
+     * log afterwards to wait for that group.
+     */
+    public void fence(int epoch) {
+        fenceWith("a writer with epoch " + epoch + " opened " + id);
+    }
+
+    private FencedException fenceWith(String why) {
+        FencedException f = fenced;
+        if (f == null) {
+            synchronized (this) {
+                if (fenced == null) {
+                    fenced = new FencedException(id, lease.epoch(), "the writer of epoch " + lease.epoch() + " of " + id
+                            + " is fenced: " + why);
+                    log.warn("{}", fenced.getMessage());
+                }
+                f = fenced;
+            }
+        }
+        return f;
+    }
+
+    /** The exception to fail an append with if this writer may not write now; null if it may. */
+    private FencedException fencedNow() {
+        FencedException f = fenced;
+        if (f != null) {
+            return f;
+        }
+        return lease.isValid() ? null : fenceWith("its lease expired");
+    }
+
     // ------------------------------------------------------------------------------ appends
 
     @Override
@@ -290,6 +343,16 @@ public final class LocalPartitionLog implements PartitionLog {
         int count = b.getInt(RecordBatch.RECORD_COUNT_OFFSET);
         if (count <= 0) {
             future.completeExceptionally(new IllegalArgumentException("batch record count must be positive, was " + count));
+            return future;
+        }
+        if (lease.epoch() != 0 && writerEpoch != lease.epoch()) {
+            future.completeExceptionally(new IllegalArgumentException("writer epoch " + writerEpoch + " of an append to "
+                    + id + " is not the epoch of the lease the log was opened with, " + lease.epoch()));
+            return future;
+        }
+        FencedException notAllowed = fencedNow();
+        if (notAllowed != null) {
+            future.completeExceptionally(notAllowed);
             return future;
         }
         if (size > config.segmentBytes()) {
@@ -381,6 +444,11 @@ public final class LocalPartitionLog implements PartitionLog {
             group.forEach(a -> a.future().completeExceptionally(failure));
             return;
         }
+        FencedException refused = fencedNow();
+        if (refused != null) {
+            group.forEach(a -> a.future().completeExceptionally(refused));
+            return;
+        }
         State before = state;
         Segment active = segments.get(segments.size() - 1);
         int pos = before.activeSize;
@@ -434,6 +502,15 @@ public final class LocalPartitionLog implements PartitionLog {
             undo(before, created);
             failure = error;
             group.forEach(a -> a.future().completeExceptionally(error));
+            return;
+        }
+        // The lease may have run out while the group was written: then a newer writer may already
+        // own the partition, and the group must be neither acknowledged nor visible.
+        FencedException lost = fencedNow();
+        if (lost != null) {
+            undo(before, created);
+            indexesStale = true;
+            group.forEach(a -> a.future().completeExceptionally(lost));
             return;
         }
         segments.addAll(created);
@@ -722,7 +799,7 @@ public final class LocalPartitionLog implements PartitionLog {
 
     private void closeFiles() {
         try {
-            if (failure == null) {
+            if (failure == null && !indexesStale) {
                 forceDirty();
                 segments.get(segments.size() - 1).writeIndexes(true);
                 Files.createFile(dir.resolve(CLEAN_SHUTDOWN_FILE));
@@ -745,6 +822,6 @@ public final class LocalPartitionLog implements PartitionLog {
 
     @Override
     public String toString() {
-        return "LocalPartitionLog[" + id + ", " + dir + "]";
+        return "LocalPartitionLog[" + id + ", " + dir + ", " + lease + (fenced != null ? ", fenced" : "") + "]";
     }
 }

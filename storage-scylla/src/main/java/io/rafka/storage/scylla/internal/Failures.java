@@ -1,5 +1,6 @@
 package io.rafka.storage.scylla.internal;
 
+import io.rafka.storage.FencedException;
 import io.rafka.storage.OffsetOutOfRangeException;
 import io.rafka.storage.StorageUnavailableException;
 import java.util.concurrent.CompletionException;
@@ -20,7 +21,7 @@ final class Failures {
     /**
      * Every failure of a CQL request (no node available, timeouts, unavailable replicas, a closed
      * session) is {@link StorageUnavailableException}: retryable, nothing acknowledged. Failures
-     * the storage API defines pass through.
+     * the storage API defines pass through, and so do invalid arguments.
      */
     static RuntimeException toStorage(String what, Throwable t) {
         Throwable cause = unwrap(t);
@@ -29,6 +30,12 @@ final class Failures {
         }
         if (cause instanceof OffsetOutOfRangeException o) {
             return o;
+        }
+        if (cause instanceof FencedException f) {
+            return f;
+        }
+        if (cause instanceof IllegalArgumentException i) {
+            return i;
         }
         return new StorageUnavailableException(what + ": " + cause, cause);
     }

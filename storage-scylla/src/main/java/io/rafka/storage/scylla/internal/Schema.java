@@ -30,8 +30,13 @@ import org.slf4j.LoggerFactory;
  * batches     ((topic, partition, bucket), base_offset)  one row per appended record batch, TTL = retention
  *             last_offset, max_timestamp, writer_epoch, data (the batch bytes, base offset and epoch stamped)
  * partitions  ((topic, partition), bucket)               one row per bucket: its max timestamp (TTL = retention + 60 s)
- *             static: bucket_span, head_bucket, end_offset, start_bucket (no TTL: the partition's own state)
+ *             static: bucket_span, head_bucket, end_offset, start_bucket (no TTL: the partition's own state),
+ *             epochs (epoch -> first offset, see EpochHistory), writer_clock (see EpochClock)
  * </pre>
+ *
+ * <p>A {@code partitions} table of an earlier version, without the fencing columns, gets them
+ * with {@code ALTER TABLE ... ADD} (both ScyllaDB and Cassandra accept it; existing rows read
+ * them as null, which means: never opened by a fenced writer).
  */
 public final class Schema {
     private static final Logger log = LoggerFactory.getLogger(Schema.class);
@@ -47,7 +52,11 @@ public final class Schema {
     private static final Map<String, DataType> PARTITIONS_COLUMNS = columns(
             "topic", DataTypes.TEXT, "partition", DataTypes.INT, "bucket", DataTypes.BIGINT,
             "max_timestamp", DataTypes.BIGINT, "bucket_span", DataTypes.BIGINT, "head_bucket", DataTypes.BIGINT,
-            "end_offset", DataTypes.BIGINT, "start_bucket", DataTypes.BIGINT);
+            "end_offset", DataTypes.BIGINT, "start_bucket", DataTypes.BIGINT,
+            "epochs", DataTypes.mapOf(DataTypes.INT, DataTypes.BIGINT), "writer_clock", DataTypes.BIGINT);
+    /** Columns added after the first release, with their CQL types: added to an existing table when missing. */
+    private static final Map<String, String> PARTITIONS_ADDED_COLUMNS = Map.of(
+            "epochs", "map<int, bigint> static", "writer_clock", "bigint static");
 
     private Schema() {
     }
@@ -83,12 +92,43 @@ public final class Schema {
                 .thenCompose(v -> ddl(session, createBatches(ks)))
                 .thenCompose(v -> ddl(session, createPartitions(ks)))
                 .thenCompose(v -> session.refreshSchemaAsync())
+                .thenCompose(metadata -> addMissingColumns(session, ks, metadata.getKeyspace(CqlIdentifier.fromInternal(ks))))
+                .thenCompose(v -> session.refreshSchemaAsync())
                 .thenAccept(metadata -> {
                     KeyspaceMetadata km = metadata.getKeyspace(CqlIdentifier.fromInternal(ks)).orElseThrow(() ->
                             new IllegalStateException("keyspace " + ks + " is missing right after it was created"));
                     checkTable(km, BATCHES, BATCHES_COLUMNS);
                     checkTable(km, PARTITIONS, PARTITIONS_COLUMNS);
                 });
+    }
+
+    /**
+     * Adds the columns of {@link #PARTITIONS_ADDED_COLUMNS} a {@code partitions} table of an
+     * earlier version lacks. Another engine starting at the same time may add them first: a
+     * failed ALTER is fine if the column is there afterwards (the check after it decides).
+     */
+    private static CompletionStage<Void> addMissingColumns(CqlSession session, String ks, Optional<KeyspaceMetadata> km) {
+        Optional<TableMetadata> table = km.flatMap(k -> k.getTable(CqlIdentifier.fromInternal(PARTITIONS)));
+        CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+        if (table.isEmpty()) {
+            return chain;
+        }
+        for (Map.Entry<String, String> column : new TreeMap<>(PARTITIONS_ADDED_COLUMNS).entrySet()) {
+            if (table.get().getColumn(CqlIdentifier.fromInternal(column.getKey())).isPresent()) {
+                continue;
+            }
+            String cql = "ALTER TABLE " + ks + "." + PARTITIONS + " ADD " + column.getKey() + " " + column.getValue();
+            chain = chain.thenCompose(v -> {
+                log.info("Upgrading the schema: {}", cql);
+                return ddl(session, cql).handle((rs, e) -> {
+                    if (e != null) {
+                        log.info("{} failed ({}); checking whether another node added the column", cql, e.toString());
+                    }
+                    return null;
+                });
+            });
+        }
+        return chain;
     }
 
     private static void checkCluster(CqlSession session, ScyllaConfig config) {
@@ -202,7 +242,7 @@ public final class Schema {
         return "CREATE TABLE IF NOT EXISTS " + ks + "." + PARTITIONS + " ("
                 + "topic text, partition int, bucket bigint, max_timestamp bigint,"
                 + " bucket_span bigint static, head_bucket bigint static, end_offset bigint static,"
-                + " start_bucket bigint static,"
+                + " start_bucket bigint static, epochs map<int, bigint> static, writer_clock bigint static,"
                 + " PRIMARY KEY ((topic, partition), bucket))"
                 + " WITH CLUSTERING ORDER BY (bucket ASC)"
                 + " AND comment = 'Rafka partition state (static) and per-bucket max timestamps'";
