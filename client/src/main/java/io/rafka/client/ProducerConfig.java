@@ -31,12 +31,16 @@ import java.util.Objects;
  *                                once instead of lingering; records arriving meanwhile batch up
  *                                behind it and go when the wire frees or lingerMs passes
  *                                (Nagle-style). Low latency at low rates, full batches under load.
+ * @param routeToOwner            send each partition's batches straight to the node that owns it
+ *                                (learnt from describe-topic, refreshed when a request fails),
+ *                                rather than through the bootstrap node, which forwards them
  */
 public record ProducerConfig(String bootstrap, int lingerMs, int batchSizeBytes, Acks acks,
                              int maxInFlightPerPartition, long deliveryTimeoutMs,
                              long requestTimeoutMs, long retryBackoffMs, long retryBackoffMaxMs,
                              boolean idempotence, int maxRequestBytes, long bufferMemoryBytes,
-                             long maxBlockMs, int connections, boolean sendWhenIdle) {
+                             long maxBlockMs, int connections, boolean sendWhenIdle,
+                             boolean routeToOwner) {
     /** Smallest accepted batch size and request size. */
     public static final int MIN_BATCH_BYTES = 1024;
     /** Largest accepted request size: the client's maxInboundMessageSize. */
@@ -92,6 +96,7 @@ public record ProducerConfig(String bootstrap, int lingerMs, int batchSizeBytes,
         private long maxBlockMs = 60_000;
         private int connections = 2;
         private boolean sendWhenIdle = true;
+        private boolean routeToOwner = true;
 
         private Builder(String bootstrap) {
             this.bootstrap = bootstrap;
@@ -181,11 +186,17 @@ public record ProducerConfig(String bootstrap, int lingerMs, int batchSizeBytes,
             return this;
         }
 
+        /** Default true: see {@link ProducerConfig#routeToOwner()}. */
+        public Builder routeToOwner(boolean v) {
+            routeToOwner = v;
+            return this;
+        }
+
         public ProducerConfig build() {
             return new ProducerConfig(bootstrap, lingerMs, batchSizeBytes, acks,
                     maxInFlightPerPartition, deliveryTimeoutMs, requestTimeoutMs, retryBackoffMs,
                     retryBackoffMaxMs, idempotence, maxRequestBytes, bufferMemoryBytes, maxBlockMs,
-                    connections, sendWhenIdle);
+                    connections, sendWhenIdle, routeToOwner);
         }
     }
 }

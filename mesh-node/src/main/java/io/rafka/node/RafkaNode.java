@@ -1,7 +1,18 @@
 package io.rafka.node;
 
 import io.rafka.cache.BatchCache;
+import com.hazelcast.core.HazelcastInstance;
+import io.rafka.node.cluster.Cluster;
+import io.rafka.node.cluster.ClusterBootstrap;
+import io.rafka.node.cluster.ClusterMetadata;
+import io.rafka.node.cluster.Ownership;
+import io.rafka.node.cluster.Peers;
+import io.rafka.node.config.ClusterConfig;
 import io.rafka.node.config.ConfigException;
+import io.rafka.node.partition.Metadata;
+import io.rafka.supernode.SupernodeStore;
+import java.time.Duration;
+import java.util.Optional;
 import io.rafka.node.config.NodeConfig;
 import io.rafka.node.grpc.GrpcApi;
 import io.rafka.node.grpc.NodeIdentity;
@@ -60,11 +71,13 @@ public final class RafkaNode implements AutoCloseable {
     private final HealthServer health;
     private final NodeMetrics metrics;
     private final BatchCache cache;
+    private final Optional<Cluster> cluster;
     private volatile boolean closed;
 
     private RafkaNode(NodeConfig config, Vertx vertx, ExecutorService storageThreads, LogEngine engine, Broker broker,
                       FileLock dataLock, NodeIdentity identity, int grpcPort, int httpPort, HttpServer grpcServer,
-                      HealthServer health, NodeMetrics metrics, BatchCache cache) {
+                      HealthServer health, NodeMetrics metrics, BatchCache cache, Optional<Cluster> cluster) {
+        this.cluster = cluster;
         this.config = config;
         this.vertx = vertx;
         this.storageThreads = storageThreads;
@@ -96,15 +109,24 @@ public final class RafkaNode implements AutoCloseable {
         if (config.eventLoops() > 0) {
             options.setEventLoopPoolSize(config.eventLoops());
         }
-        Vertx vertx = Vertx.vertx(options);
         ExecutorService storage = Executors.newFixedThreadPool(config.storageThreads(), named("rafka-storage"));
         return Future.fromCompletionStage(openEngine(config, storage))
                 .recover(err -> {
                     storage.shutdownNow();
                     releaseQuietly(lock);
-                    return vertx.close().transform(v -> Future.failedFuture(err));
+                    return Future.failedFuture(err);
                 })
-                .compose(engine -> startOn(config, vertx, storage, lock, engine));
+                .compose(engine -> {
+                    Future<ClusterBootstrap.Joined> joined = config.cluster().isPresent()
+                            ? ClusterBootstrap.join(config.clusterName(), config.nodeName(), config.cluster().get(), options)
+                            : Future.succeededFuture(new ClusterBootstrap.Joined(Vertx.vertx(options), null));
+                    return joined.recover(err -> {
+                        engine.close();
+                        storage.shutdownNow();
+                        releaseQuietly(lock);
+                        return Future.failedFuture(err);
+                    }).compose(j -> startOn(config, j.vertx(), j.hazelcast(), storage, lock, engine));
+                });
     }
 
     /** The configured storage engine: the embedded log, or ScyllaDB (connected and schema checked). */
@@ -117,16 +139,17 @@ public final class RafkaNode implements AutoCloseable {
                 config.fsyncIntervalMs(), 4096), storage));
     }
 
-    private static Future<RafkaNode> startOn(NodeConfig config, Vertx vertx, ExecutorService storage, FileLock lock,
-                                             LogEngine engine) {
-        LocalMetadata metadata;
+    private static Future<RafkaNode> startOn(NodeConfig config, Vertx vertx, HazelcastInstance hazelcast,
+                                             ExecutorService storage, FileLock lock, LogEngine engine) {
+        Metadata metadata;
+        SupernodeStore store = hazelcast == null ? null : new SupernodeStore(hazelcast);
         try {
-            metadata = new LocalMetadata(config.dataDir());
+            metadata = store != null ? new ClusterMetadata(store) : new LocalMetadata(config.dataDir());
         } catch (RuntimeException e) {
             return abort(vertx, storage, engine, lock, e);
         }
         BatchCache cache = BatchCache.open(config.cache());
-        Broker broker = new Broker(config, metadata, engine, storage, cache);
+        Broker broker = new Broker(config, metadata, engine, storage, cache, store != null);
         NodeMetrics metrics = new NodeMetrics();
         metrics.bindCache(cache);
         metrics.gauge("rafka_partitions", "Partitions open on this node", () -> broker.partitions().size());
@@ -145,13 +168,27 @@ public final class RafkaNode implements AutoCloseable {
                 .compose(v -> server.listen())
                 .compose(s -> health.listen(config.httpHost(), Math.max(config.httpPort(), 0))
                         .map(httpPort -> new int[] {s.actualPort(), config.httpPort() < 0 ? -1 : httpPort}))
-                .map(ports -> {
+                .compose(ports -> {
                     String host = config.grpcHost().equals("0.0.0.0") ? "127.0.0.1" : config.grpcHost();
                     String address = config.advertisedAddress().isEmpty() ? host + ":" + ports[0] : config.advertisedAddress();
                     NodeIdentity identity = NodeIdentity.of(config.nodeName(), address);
-                    new GrpcApi(broker, identity, config.clusterName(), metrics).bind(grpc);
+                    if (store == null) {
+                        return Future.succeededFuture(new Object[] {ports, identity, Optional.<Cluster>empty()});
+                    }
+                    String httpHost = config.httpHost().equals("0.0.0.0") ? host : config.httpHost();
+                    return joinMesh(vertx, config, config.cluster().get(), store, (ClusterMetadata) metadata, broker,
+                            identity, httpHost + ":" + ports[1])
+                            .map(c -> new Object[] {ports, identity, Optional.of(c)});
+                })
+                .map(started -> {
+                    int[] ports = (int[]) started[0];
+                    NodeIdentity identity = (NodeIdentity) started[1];
+                    @SuppressWarnings("unchecked")
+                    Optional<Cluster> cluster = (Optional<Cluster>) started[2];
+                    String address = identity.address();
+                    new GrpcApi(broker, identity, config.clusterName(), metrics, cluster).bind(grpc);
                     RafkaNode node = new RafkaNode(config, vertx, storage, engine, broker, lock, identity,
-                            ports[0], ports[1], server, health, metrics, cache);
+                            ports[0], ports[1], server, health, metrics, cache, cluster);
                     vertx.setPeriodic(config.retentionCheckIntervalMs(), id -> broker.applyRetention());
                     LOG.info("node {} (id {}) serving gRPC on {} and health on port {}", config.nodeName(),
                             identity.id(), address, ports[1]);
@@ -161,6 +198,32 @@ public final class RafkaNode implements AutoCloseable {
                     cache.close();
                     return abort(vertx, storage, engine, lock, err);
                 });
+    }
+
+    /**
+     * Registers the node's session (waiting out a crashed predecessor with the same identity,
+     * refusing a live duplicate) and starts ownership; blocking calls run on a worker.
+     */
+    private static Future<Cluster> joinMesh(Vertx vertx, NodeConfig config, ClusterConfig cc, SupernodeStore store,
+                                            ClusterMetadata metadata, Broker broker, NodeIdentity identity,
+                                            String httpAddress) {
+        Duration ttl = cc.sessionTtl();
+        Duration waitForStale = ttl.multipliedBy(2).plusSeconds(1);
+        Ownership ownership = new Ownership(store, metadata, broker, ttl, () -> store.register(identity.id(),
+                identity.name(), identity.address(), httpAddress, cc.supernode(), ttl, waitForStale));
+        return vertx.executeBlocking(() -> {
+            try {
+                ownership.start();
+            } catch (io.rafka.supernode.DuplicateNodeIdException e) {
+                throw new ConfigException("node.name '" + identity.name() + "' (ring id " + identity.id()
+                        + ") is already used by the live node at " + e.holderGrpcAddress()
+                        + "; give every node its own node.name");
+            }
+            return new Cluster(ownership, new Peers(identity.id(), GrpcApi.MAX_WAIT_MS + 30_000L));
+        }, false).recover(err -> {
+            ownership.close();
+            return Future.failedFuture(err);
+        });
     }
 
     private static <T> Future<T> abort(Vertx vertx, ExecutorService storage, LogEngine engine, FileLock lock, Throwable err) {
@@ -211,6 +274,10 @@ public final class RafkaNode implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("closing servers: {}", e.toString());
         }
+        cluster.ifPresent(c -> {
+            c.ownership().close();
+            c.peers().close();
+        });
         broker.close();
         engine.close();
         cache.close();

@@ -13,16 +13,30 @@ import io.rafka.proto.v1.InitProducerResponse;
 import io.rafka.proto.v1.ProduceRequest;
 import io.rafka.proto.v1.ProduceResponse;
 import io.rafka.proto.v1.TopicDescription;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
-/** {@link ProduceTransport} over gRPC channels to the bootstrap broker. */
+/**
+ * {@link ProduceTransport} over gRPC channels. With owner routing on, a partition's batches go
+ * straight to the owner named by the last describe-topic answer; any failure of a routed request
+ * forgets the topic's owners (the next describe refreshes them) and sends through the bootstrap
+ * node, which forwards to the owner, until then.
+ */
 final class GrpcProduceTransport implements ProduceTransport {
+    private final ProducerConfig config;
     private final ManagedChannel[] channels;
     private final long requestTimeoutMs;
+    private final Map<String, ManagedChannel[]> owners = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> ownerAddresses = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> refreshing = new ConcurrentHashMap<>();
 
     GrpcProduceTransport(ProducerConfig config) {
+        this.config = config;
         this.channels = Channels.open(config.bootstrap(), config.connections());
         this.requestTimeoutMs = config.requestTimeoutMs();
     }
@@ -30,10 +44,50 @@ final class GrpcProduceTransport implements ProduceTransport {
     @Override
     public void produce(int connection, ProduceRequest request,
                         BiConsumer<ProduceResponse, Throwable> callback) {
+        ManagedChannel channel = channels[connection];
+        String topic = request.getTopic();
+        boolean routed = false;
+        List<String> addresses = config.routeToOwner() ? ownerAddresses.get(topic) : null;
+        if (addresses != null && request.getPartition() < addresses.size()) {
+            String owner = addresses.get(request.getPartition());
+            if (!owner.isEmpty() && !owner.equals(config.bootstrap())) {
+                channel = owners.computeIfAbsent(owner, a -> Channels.open(a, config.connections()))[connection];
+                routed = true;
+            }
+        }
+        boolean viaOwner = routed;
         ClientCalls.asyncUnaryCall(
-                channels[connection].newCall(BrokerGrpc.getProduceMethod(),
+                channel.newCall(BrokerGrpc.getProduceMethod(),
                         CallOptions.DEFAULT.withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)),
-                request, Rpc.callback(callback));
+                request, Rpc.callback((response, error) -> {
+                    if (error != null && config.routeToOwner()) {
+                        forgetOwners(topic, viaOwner);
+                    }
+                    callback.accept(response, error);
+                }));
+    }
+
+    /** Drops the topic's owners after a failure and asks the bootstrap node again, once at a time. */
+    private void forgetOwners(String topic, boolean viaOwner) {
+        if (viaOwner) {
+            ownerAddresses.remove(topic);
+        }
+        if (refreshing.putIfAbsent(topic, Boolean.TRUE) == null) {
+            describeTopic(topic).whenComplete((d, e) -> refreshing.remove(topic));
+        }
+    }
+
+    private void learnOwners(TopicDescription d) {
+        List<String> addresses = new ArrayList<>(d.getPartitionsCount());
+        for (int i = 0; i < d.getPartitionsCount(); i++) {
+            addresses.add("");
+        }
+        d.getPartitionsList().forEach(p -> {
+            if (p.getPartition() >= 0 && p.getPartition() < addresses.size()) {
+                addresses.set(p.getPartition(), p.getOwnerAddress());
+            }
+        });
+        ownerAddresses.put(d.getName(), List.copyOf(addresses));
     }
 
     @Override
@@ -51,11 +105,15 @@ final class GrpcProduceTransport implements ProduceTransport {
         AdminGrpc.newStub(channels[0])
                 .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)
                 .describeTopic(DescribeTopicRequest.newBuilder().setName(topic).build(), Rpc.into(f));
-        return f.thenApply(DescribeTopicResponse::getTopic);
+        return f.thenApply(r -> {
+            learnOwners(r.getTopic());
+            return r.getTopic();
+        });
     }
 
     @Override
     public void close() {
         Channels.close(channels);
+        owners.values().forEach(Channels::close);
     }
 }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "rafka", mixinStandardHelpOptions = true, version = "rafka 0.1.0",
         description = "Rafka: a peer-to-peer mesh message broker.",
         subcommands = {StartCommand.class, TopicCommand.class, ProduceCommand.class, ConsumeCommand.class,
-                BenchCommand.class, CqlCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, CqlCommand.class, ClusterCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class})
 public final class RafkaCli {
 
     public static void main(String[] args) {

@@ -52,7 +52,8 @@ public record NodeConfig(
         long retentionCheckIntervalMs,
         int producerStateScanRecords,
         CacheConfig cache,
-        Optional<ScyllaConfig> scylla) {
+        Optional<ScyllaConfig> scylla,
+        Optional<ClusterConfig> cluster) {
 
     /** One configuration key: its dotted name, default, description and validating parser. */
     public record Key(String name, String defaultValue, String description, Function<String, Object> parser) {
@@ -65,6 +66,14 @@ public record NodeConfig(
     public static final List<Key> KEYS = List.of(
             new Key("node.name", "", "Stable identity of the node (pod name); its ring id derives from it. Empty = host name.", s -> s),
             new Key("cluster.name", "rafka", "Name of the cluster; nodes of different clusters never join.", NodeConfig::nonEmpty),
+            new Key("cluster.enabled", "false", "Cluster mode: join the mesh (needs storage.engine=scylla). false = a standalone node.", s -> bool("cluster.enabled", s)),
+            new Key("cluster.host", "127.0.0.1", "Interface the cluster transport (Hazelcast) binds to and advertises to other nodes.", NodeConfig::nonEmpty),
+            new Key("cluster.port", "5701", "Port of the cluster transport.", s -> range("cluster.port", s, 1, 65535)),
+            new Key("cluster.seeds", "", "host:port of members to join through, separated by commas. A node listed in its own seeds may found the cluster; others must reach one.", s -> s),
+            new Key("cluster.supernode", "true", "Hold cluster metadata (a Hazelcast full member); false = a lite member that holds none.", s -> bool("cluster.supernode", s)),
+            new Key("cluster.metadata-backups", "1", "Synchronous backups of each metadata entry on other supernodes (1 survives the loss of any one supernode).", s -> range("cluster.metadata-backups", s, 0, 6)),
+            new Key("cluster.session-ttl-ms", "2500", "Life of the node's session and partition leases without renewal: how long a dead owner blocks its partitions.", s -> longRange("cluster.session-ttl-ms", s, 500, 600_000)),
+            new Key("cluster.failure-detection-ms", "5000", "How long the cluster transport waits for a silent member's heartbeat before removing it.", s -> longRange("cluster.failure-detection-ms", s, 2000, 600_000)),
             new Key("grpc.host", "0.0.0.0", "Interface the gRPC API listens on.", NodeConfig::nonEmpty),
             new Key("grpc.port", "9090", "Port of the gRPC API (0 = any free port).", s -> port("grpc.port", s)),
             new Key("grpc.advertised-address", "", "host:port clients should use to reach this node. Empty = grpc.host (or 127.0.0.1 for 0.0.0.0) and the bound port.", s -> s),
@@ -169,6 +178,10 @@ public record NodeConfig(
         if (parsed.get("storage.engine").equals("scylla")) {
             scylla = Optional.of(scyllaConfig(parsed));
         }
+        Optional<ClusterConfig> cluster = Optional.empty();
+        if ((Boolean) parsed.get("cluster.enabled")) {
+            cluster = Optional.of(clusterConfig(parsed));
+        }
         String name = (String) parsed.get("node.name");
         if (name.isEmpty()) {
             name = hostName();
@@ -196,7 +209,33 @@ public record NodeConfig(
                 (Long) parsed.get("retention.check-interval-ms"),
                 (Integer) parsed.get("producer-state.scan-records"),
                 cache,
-                scylla);
+                scylla,
+                cluster);
+    }
+
+    private static ClusterConfig clusterConfig(Map<String, Object> p) {
+        List<String> seeds = new ArrayList<>();
+        for (String seed : ((String) p.get("cluster.seeds")).split(",")) {
+            String s = seed.trim();
+            if (s.isEmpty()) {
+                continue;
+            }
+            int colon = s.lastIndexOf(':');
+            if (colon <= 0 || colon == s.length() - 1) {
+                throw new ConfigException("cluster.seeds entries must be host:port, was '" + s + "'");
+            }
+            range("cluster.seeds", s.substring(colon + 1), 1, 65535);
+            seeds.add(s);
+        }
+        if (!p.get("storage.engine").equals("scylla")) {
+            throw new ConfigException("cluster.enabled=true needs storage.engine=scylla: every node of the mesh must "
+                    + "reach the same partition logs, and the embedded log (storage.engine=" + p.get("storage.engine")
+                    + ") is private to one node");
+        }
+        long ttl = (Long) p.get("cluster.session-ttl-ms");
+        return new ClusterConfig((String) p.get("cluster.host"), (Integer) p.get("cluster.port"), seeds,
+                (Boolean) p.get("cluster.supernode"), (Integer) p.get("cluster.metadata-backups"),
+                Duration.ofMillis(ttl), Duration.ofMillis((Long) p.get("cluster.failure-detection-ms")));
     }
 
     private static ScyllaConfig scyllaConfig(Map<String, Object> p) {
@@ -233,6 +272,8 @@ public record NodeConfig(
         List<String> out = new ArrayList<>();
         out.add("node.name=" + nodeName);
         out.add("cluster.name=" + clusterName);
+        out.add("cluster=" + cluster.map(c -> c.address() + (c.supernode() ? " supernode" : " lite") + " seeds "
+                + c.seeds() + " session-ttl " + c.sessionTtl().toMillis() + " ms").orElse("off (standalone)"));
         out.add("grpc=" + grpcHost + ":" + grpcPort + (advertisedAddress.isEmpty() ? "" : " advertised " + advertisedAddress));
         out.add("http=" + httpHost + ":" + httpPort);
         out.add("data.dir=" + dataDir.toAbsolutePath());

@@ -2,7 +2,13 @@ package io.rafka.node.grpc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.rafka.node.cluster.Cluster;
+import io.rafka.node.cluster.Peers;
+import io.rafka.node.cluster.Ring;
 import io.rafka.node.metrics.NodeMetrics;
+import io.rafka.node.partition.NotOwnerException;
+import io.rafka.storage.PartitionId;
+import io.rafka.supernode.Lease;
 import io.rafka.node.partition.Broker;
 import io.rafka.node.partition.BrokerException;
 import io.rafka.node.partition.LocalMetadata;
@@ -74,27 +80,35 @@ import java.util.function.Function;
  */
 public final class GrpcApi {
     /** Longest long-poll wait a fetch may ask for. */
-    static final int MAX_WAIT_MS = 30_000;
+    public static final int MAX_WAIT_MS = 30_000;
     static final int DEFAULT_FETCH_BYTES = 1024 * 1024;
+    /** Trailer of a FAILED_PRECONDITION redirect: the {@code host:port} of the partition's owner. */
+    public static final String OWNER_TRAILER = "rafka-owner";
+    /** How long create-topic waits for every new partition to have an owner (cluster mode). */
+    static final java.time.Duration OWNERS_WAIT = java.time.Duration.ofSeconds(15);
 
     private final Broker broker;
     private final NodeIdentity self;
     private final String clusterName;
     private final NodeMetrics metrics;
+    private final Optional<Cluster> cluster;
 
-    public GrpcApi(Broker broker, NodeIdentity self, String clusterName, NodeMetrics metrics) {
+    public GrpcApi(Broker broker, NodeIdentity self, String clusterName, NodeMetrics metrics, Optional<Cluster> cluster) {
         this.broker = broker;
         this.self = self;
         this.clusterName = clusterName;
         this.metrics = metrics;
+        this.cluster = cluster;
     }
 
     /** Registers every method on {@code server}. */
     public void bind(GrpcIoServer server) {
-        unary(server, BrokerGrpc.getProduceMethod(), this::produce);
-        server.callHandler(BrokerGrpc.getFetchMethod(), req -> req.handler(msg -> fetch(req, msg)));
-        server.callHandler(BrokerGrpc.getSubscribeMethod(), req -> req.handler(msg -> subscribe(req, msg)));
-        unary(server, BrokerGrpc.getListOffsetsMethod(), this::listOffsets);
+        routed(server, BrokerGrpc.getProduceMethod(), ProduceRequest::getTopic, this::produce);
+        server.callHandler(BrokerGrpc.getFetchMethod(), req -> req.handler(msg ->
+                knowingTopic(msg.getTopic(), () -> fetch(req, msg), err -> fail("Fetch", req.response(), err))));
+        server.callHandler(BrokerGrpc.getSubscribeMethod(), req -> req.handler(msg ->
+                knowingTopic(msg.getTopic(), () -> subscribe(req, msg), err -> fail("Subscribe", req.response(), err))));
+        routed(server, BrokerGrpc.getListOffsetsMethod(), ListOffsetsRequest::getTopic, this::listOffsets);
         unary(server, BrokerGrpc.getInitProducerMethod(), this::initProducer);
         unary(server, OffsetsGrpc.getCommitOffsetsMethod(), this::commitOffsets);
         unary(server, OffsetsGrpc.getFetchCommittedOffsetsMethod(), this::fetchCommitted);
@@ -131,6 +145,119 @@ public final class GrpcApi {
                 }
             }));
         }));
+    }
+
+    /**
+     * A unary method about one partition: served here when this node owns the partition, else
+     * forwarded to the owner (cluster mode) and the owner's answer passed back.
+     */
+    private <Q, R> void routed(GrpcIoServer server, MethodDescriptor<Q, R> method, Function<Q, String> topicOf,
+                               Function<Q, CompletionStage<R>> body) {
+        String name = method.getBareMethodName();
+        server.callHandler(method, req -> req.handler(msg -> {
+            Context ctx = Vertx.currentContext();
+            CompletionStage<R> stage;
+            try {
+                stage = serveOrForward(req.headers().get(Peers.FORWARDED_BY), method, msg, body);
+            } catch (BrokerException e) {
+                if (!unknownTopicInCluster(e, topicOf.apply(msg))) {
+                    fail(name, req.response(), e);
+                    return;
+                }
+                // a topic created on another node a moment ago: learn it from the supernodes, then serve
+                stage = lookUp(topicOf.apply(msg)).thenCompose(found -> found
+                        ? serveOrForward(req.headers().get(Peers.FORWARDED_BY), method, msg, body)
+                        : CompletableFuture.failedFuture(e));
+            } catch (RuntimeException e) {
+                fail(name, req.response(), e);
+                return;
+            }
+            stage.whenComplete((resp, err) -> onContext(ctx, () -> {
+                if (err != null) {
+                    fail(name, req.response(), err);
+                } else {
+                    req.response().end(resp);
+                }
+            }));
+        }));
+    }
+
+    private <Q, R> CompletionStage<R> serveOrForward(String forwardedBy, MethodDescriptor<Q, R> method, Q msg,
+                                                    Function<Q, CompletionStage<R>> body) {
+        try {
+            return body.apply(msg);
+        } catch (NotOwnerException e) {
+            return forward(forwardedBy, method, msg, e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <Q, R> CompletionStage<R> retryHere(String forwardedBy, MethodDescriptor<Q, R> method, Q msg) {
+        Function<Q, CompletionStage<R>> body;
+        if (method == (MethodDescriptor<?, ?>) BrokerGrpc.getProduceMethod()) {
+            body = q -> (CompletionStage<R>) produce((ProduceRequest) q);
+        } else if (method == (MethodDescriptor<?, ?>) BrokerGrpc.getListOffsetsMethod()) {
+            body = q -> (CompletionStage<R>) listOffsets((ListOffsetsRequest) q);
+        } else {
+            // fetch: the client's next poll finds the partition open
+            return CompletableFuture.failedFuture(new BrokerException(BrokerException.Reason.UNAVAILABLE,
+                    "the partition has just been opened on this node; retry"));
+        }
+        return serveOrForward(forwardedBy, method, msg, body);
+    }
+
+    /** NOT_FOUND for a topic this cluster node has not seen yet (its copy refreshes every tick). */
+    private boolean unknownTopicInCluster(BrokerException e, String topic) {
+        return cluster.isPresent() && e.reason() == BrokerException.Reason.NOT_FOUND
+                && broker.metadata().topic(topic).isEmpty();
+    }
+
+    /** Asks the supernodes for a topic (on a worker); true when it exists. */
+    private CompletionStage<Boolean> lookUp(String topic) {
+        return broker.onWorker(() -> ((io.rafka.node.cluster.ClusterMetadata) broker.metadata()).lookup(topic).isPresent());
+    }
+
+    /**
+     * Runs {@code serve}, first learning the topic from the supernodes when this cluster node does
+     * not know it yet; {@code failed} gets the NOT_FOUND when it really does not exist.
+     */
+    private void knowingTopic(String topic, Runnable serve, java.util.function.Consumer<Throwable> failed) {
+        if (cluster.isEmpty() || topic.isEmpty() || broker.metadata().topic(topic).isPresent()) {
+            serve.run();
+            return;
+        }
+        Context ctx = Vertx.currentContext();
+        lookUp(topic).whenComplete((found, err) -> onContext(ctx, () -> {
+            if (err != null) {
+                failed.accept(err);
+            } else {
+                serve.run(); // answers NOT_FOUND itself when the topic does not exist
+            }
+        }));
+    }
+
+    /** Sends a request for a partition this node does not serve to the partition's owner. */
+    private <Q, R> CompletionStage<R> forward(String forwardedBy, MethodDescriptor<Q, R> method, Q msg, NotOwnerException e) {
+        String where = e.topic().name() + "/" + e.partition();
+        if (cluster.isEmpty()) {
+            throw e;
+        }
+        Optional<CompletionStage<Void>> opening = cluster.get().ownership().opening(e.topic().name(), e.partition());
+        if (opening.isPresent()) {
+            // this node has just taken the partition over: serve once its log is open
+            return opening.get().thenCompose(v -> retryHere(forwardedBy, method, msg));
+        }
+        if (forwardedBy != null) {
+            throw new BrokerException(BrokerException.Reason.UNAVAILABLE, "partition " + where + " is not served by node "
+                    + self.id() + " (forwarded here by node " + forwardedBy + "): it is moving between nodes; retry");
+        }
+        Optional<Ring.Member> owner = cluster.get().ownership().owner(e.topic().name(), e.partition());
+        if (owner.isEmpty() || owner.get().nodeId().equals(self.id())) {
+            throw new BrokerException(BrokerException.Reason.UNAVAILABLE, "partition " + where
+                    + " is being opened on node " + self.id() + "; retry");
+        }
+        metrics.forwarded(method.getBareMethodName());
+        return cluster.get().peers().call(owner.get().grpcAddress(), method, msg);
     }
 
     private void fail(String method, GrpcServerResponse<?, ?> response, Throwable error) {
@@ -212,6 +339,38 @@ public final class GrpcApi {
         int maxBytes;
         try {
             p = broker.partition(msg.getTopic(), msg.getPartition());
+        } catch (NotOwnerException e) {
+            Optional<CompletionStage<Void>> opening = cluster.flatMap(c -> c.ownership().opening(e.topic().name(), e.partition()));
+            if (opening.isPresent()) {
+                opening.get().whenComplete((v, err) -> onContext(ctx, () -> {
+                    if (err != null) {
+                        fail("Fetch", response, err);
+                    } else {
+                        fetch(req, msg);
+                    }
+                }));
+                return;
+            }
+            CompletionStage<FetchResponse> forwarded;
+            try {
+                forwarded = forward(req.headers().get(Peers.FORWARDED_BY), BrokerGrpc.getFetchMethod(), msg, e);
+            } catch (RuntimeException refused) {
+                fail("Fetch", response, refused);
+                return;
+            }
+            forwarded.whenComplete((resp, err) -> onContext(ctx, () -> {
+                if (err != null) {
+                    fail("Fetch", response, err);
+                } else {
+                    response.end(resp);
+                }
+            }));
+            return;
+        } catch (RuntimeException e) {
+            fail("Fetch", response, e);
+            return;
+        }
+        try {
             maxBytes = maxBytes(msg.getMaxBytes());
             if (msg.getMaxWaitMs() < 0 || msg.getMaxWaitMs() > MAX_WAIT_MS) {
                 throw BrokerException.invalid("max_wait_ms must be between 0 and " + MAX_WAIT_MS + ", was " + msg.getMaxWaitMs());
@@ -268,6 +427,24 @@ public final class GrpcApi {
         try {
             p = broker.partition(msg.getTopic(), msg.getPartition());
             maxBytes = maxBytes(msg.getMaxBytes());
+        } catch (NotOwnerException e) {
+            Optional<CompletionStage<Void>> opening = cluster.flatMap(c -> c.ownership().opening(e.topic().name(), e.partition()));
+            if (opening.isPresent()) {
+                opening.get().whenComplete((v, err) -> onContext(ctx, () -> {
+                    if (err != null) {
+                        fail("Subscribe", req.response(), err);
+                    } else {
+                        subscribe(req, msg);
+                    }
+                }));
+                return;
+            }
+            if (cluster.isEmpty() || req.headers().get(Peers.FORWARDED_BY) != null) {
+                redirect(req.response(), e);
+            } else {
+                proxySubscription(req, msg, e);
+            }
+            return;
         } catch (RuntimeException e) {
             fail("Subscribe", req.response(), e);
             return;
@@ -282,6 +459,71 @@ public final class GrpcApi {
                     req.errorHandler(error -> s.stop());
                     s.pump();
                 }));
+    }
+
+    /**
+     * Relays a subscription to the partition's owner: each message from the owner is written to
+     * the client, and the next one asked for only when the client's stream can take it, so the
+     * relay buffers at most one message. The owner's final status is passed on.
+     */
+    private void proxySubscription(GrpcServerRequest<SubscribeRequest, SubscribeResponse> req, SubscribeRequest msg,
+                                   NotOwnerException e) {
+        Optional<Ring.Member> owner = cluster.get().ownership().owner(e.topic().name(), e.partition())
+                .filter(m -> !m.nodeId().equals(self.id()));
+        if (owner.isEmpty()) {
+            redirect(req.response(), e);
+            return;
+        }
+        Context ctx = Vertx.currentContext();
+        GrpcServerResponse<SubscribeRequest, SubscribeResponse> response = req.response();
+        metrics.forwarded("Subscribe");
+        io.grpc.ClientCall<SubscribeRequest, SubscribeResponse>[] call = new io.grpc.ClientCall[1];
+        call[0] = cluster.get().peers().stream(owner.get().grpcAddress(), BrokerGrpc.getSubscribeMethod(), msg,
+                new io.grpc.ClientCall.Listener<>() {
+                    @Override
+                    public void onMessage(SubscribeResponse m) {
+                        onContext(ctx, () -> {
+                            response.write(m);
+                            if (response.writeQueueFull()) {
+                                response.drainHandler(v -> call[0].request(1));
+                            } else {
+                                call[0].request(1);
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void onClose(io.grpc.Status status, io.grpc.Metadata trailers) {
+                        onContext(ctx, () -> {
+                            if (status.isOk()) {
+                                response.end();
+                            } else {
+                                fail("Subscribe", response, status.asRuntimeException(trailers));
+                            }
+                        });
+                    }
+                });
+        call[0].request(1);
+        req.errorHandler(error -> call[0].cancel("the subscriber went away", null));
+    }
+
+    /**
+     * A subscription that cannot be relayed (it was relayed here already) is answered with
+     * FAILED_PRECONDITION and the owner's address in the {@value #OWNER_TRAILER} trailer (a client
+     * may subscribe there directly); UNAVAILABLE when no owner is known yet.
+     */
+    private void redirect(GrpcServerResponse<?, ?> response, NotOwnerException e) {
+        String where = e.topic().name() + "/" + e.partition();
+        Optional<Ring.Member> owner = cluster.flatMap(c -> c.ownership().owner(e.topic().name(), e.partition()))
+                .filter(m -> !m.nodeId().equals(self.id()));
+        if (owner.isEmpty()) {
+            fail("Subscribe", response, new BrokerException(BrokerException.Reason.UNAVAILABLE, "partition " + where
+                    + " has no owner yet; retry"));
+            return;
+        }
+        response.trailers().set(OWNER_TRAILER, owner.get().grpcAddress());
+        fail("Subscribe", response, new BrokerException(BrokerException.Reason.FAILED_PRECONDITION, "partition " + where
+                + " is served by node " + owner.get().nodeId() + " at " + owner.get().grpcAddress() + "; subscribe there"));
     }
 
     private CompletionStage<Long> startOffset(Partition p, StartPosition start) {
@@ -419,18 +661,22 @@ public final class GrpcApi {
 
     private CompletionStage<FetchCommittedOffsetsResponse> fetchCommitted(FetchCommittedOffsetsRequest req) {
         String group = Names.checkGroup(req.getGroup());
-        FetchCommittedOffsetsResponse.Builder out = FetchCommittedOffsetsResponse.newBuilder();
-        if (req.getPartitionsCount() == 0) {
-            broker.committed(group).forEach(c -> out.addOffsets(toProto(c)));
-        } else {
-            for (TopicPartition tp : req.getPartitionsList()) {
-                broker.topic(tp.getTopic()).checkPartition(tp.getPartition());
-                Optional<LocalMetadata.CommittedOffset> c = broker.committed(group, tp.getTopic(), tp.getPartition());
-                out.addOffsets(c.map(GrpcApi::toProto).orElse(CommittedOffset.newBuilder()
-                        .setTopic(tp.getTopic()).setPartition(tp.getPartition()).setOffset(-1).build()));
-            }
+        for (TopicPartition tp : req.getPartitionsList()) {
+            broker.topic(tp.getTopic()).checkPartition(tp.getPartition());
         }
-        return CompletableFuture.completedFuture(out.build());
+        return broker.onWorker(() -> {
+            FetchCommittedOffsetsResponse.Builder out = FetchCommittedOffsetsResponse.newBuilder();
+            if (req.getPartitionsCount() == 0) {
+                broker.committed(group).forEach(c -> out.addOffsets(toProto(c)));
+            } else {
+                for (TopicPartition tp : req.getPartitionsList()) {
+                    Optional<LocalMetadata.CommittedOffset> c = broker.committed(group, tp.getTopic(), tp.getPartition());
+                    out.addOffsets(c.map(GrpcApi::toProto).orElse(CommittedOffset.newBuilder()
+                            .setTopic(tp.getTopic()).setPartition(tp.getPartition()).setOffset(-1).build()));
+                }
+            }
+            return out.build();
+        });
     }
 
     private static CommittedOffset toProto(LocalMetadata.CommittedOffset c) {
@@ -442,8 +688,12 @@ public final class GrpcApi {
 
     private CompletionStage<CreateTopicResponse> createTopic(CreateTopicRequest req) {
         int partitions = req.getPartitions() == 0 ? broker.config().defaultPartitions() : req.getPartitions();
-        return broker.createTopic(req.getName(), partitions, req.getConfigMap())
-                .thenApply(t -> CreateTopicResponse.newBuilder().setTopic(describe(t)).build());
+        CompletionStage<Topic> created = broker.createTopic(req.getName(), partitions, req.getConfigMap());
+        if (cluster.isPresent()) {
+            // answer once every partition has an owner, so the topic is usable at once
+            created = created.thenCompose(t -> cluster.get().ownership().awaitOwners(t, OWNERS_WAIT).thenApply(v -> t));
+        }
+        return created.thenCompose(this::describe).thenApply(d -> CreateTopicResponse.newBuilder().setTopic(d).build());
     }
 
     private CompletionStage<DeleteTopicResponse> deleteTopic(DeleteTopicRequest req) {
@@ -456,20 +706,67 @@ public final class GrpcApi {
     }
 
     private CompletionStage<DescribeTopicResponse> describeTopic(DescribeTopicRequest req) {
-        return CompletableFuture.completedFuture(DescribeTopicResponse.newBuilder()
-                .setTopic(describe(broker.topic(req.getName()))).build());
+        Names.checkTopic(req.getName());
+        CompletionStage<Boolean> known = cluster.isPresent() && broker.metadata().topic(req.getName()).isEmpty()
+                ? lookUp(req.getName()) : CompletableFuture.completedFuture(true);
+        return known.thenCompose(k -> describe(broker.topic(req.getName())))
+                .thenApply(d -> DescribeTopicResponse.newBuilder().setTopic(d).build());
     }
 
-    private TopicDescription describe(Topic t) {
+    /**
+     * A topic's partitions with owners and offsets. In cluster mode the offsets of partitions served
+     * elsewhere come from their owners (a forwarded ListOffsets each); -1 when an owner does not answer.
+     */
+    private CompletionStage<TopicDescription> describe(Topic t) {
+        TopicDescription local = describeLocally(t);
+        if (cluster.isEmpty()) {
+            return CompletableFuture.completedFuture(local);
+        }
+        TopicDescription.Builder b = local.toBuilder();
+        List<CompletableFuture<Void>> asks = new ArrayList<>();
+        for (int i = 0; i < b.getPartitionsCount(); i++) {
+            PartitionDescription pd = b.getPartitions(i);
+            if (pd.getHighWatermark() >= 0 || pd.getOwnerAddress().isEmpty() || pd.getOwnerId().equals(self.id())) {
+                continue;
+            }
+            int index = i;
+            asks.add(cluster.get().peers().call(pd.getOwnerAddress(), BrokerGrpc.getListOffsetsMethod(),
+                            ListOffsetsRequest.newBuilder().setTopic(t.name()).setPartition(pd.getPartition()).setLatest(true).build())
+                    .handle((r, err) -> {
+                        if (r != null) {
+                            synchronized (b) {
+                                b.setPartitions(index, pd.toBuilder().setLogStartOffset(r.getLogStartOffset())
+                                        .setHighWatermark(r.getHighWatermark()));
+                            }
+                        }
+                        return (Void) null;
+                    }).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            synchronized (b) {
+                return b.build();
+            }
+        });
+    }
+
+    private TopicDescription describeLocally(Topic t) {
         TopicDescription.Builder b = TopicDescription.newBuilder().setName(t.name()).setPartitionCount(t.partitions())
                 .putAllConfig(t.config()).setCreatedAt(t.createdAt());
         for (int i = 0; i < t.partitions(); i++) {
             PartitionDescription.Builder pd = PartitionDescription.newBuilder().setPartition(i)
                     .setOwnerId(self.id()).setOwnerAddress(self.address());
+            if (cluster.isPresent()) {
+                Optional<Ring.Member> owner = cluster.get().ownership().owner(t.name(), i);
+                pd.setOwnerId(owner.map(Ring.Member::nodeId).orElse("")).setOwnerAddress(owner.map(Ring.Member::grpcAddress).orElse(""));
+                Lease lease = cluster.get().ownership().leases().get(new PartitionId(t.name(), i));
+                if (lease != null) {
+                    pd.setEpoch(lease.epoch());
+                }
+            }
             try {
                 Partition p = broker.partition(t.name(), i);
                 pd.setLogStartOffset(p.log().logStartOffset()).setHighWatermark(p.log().logEndOffset());
-            } catch (BrokerException opening) {
+            } catch (BrokerException | NotOwnerException elsewhere) {
                 pd.setLogStartOffset(-1).setHighWatermark(-1);
             }
             b.addPartitions(pd);
@@ -478,6 +775,9 @@ public final class GrpcApi {
     }
 
     private CompletionStage<DescribeClusterResponse> describeCluster(DescribeClusterRequest req) {
+        if (cluster.isPresent()) {
+            return CompletableFuture.completedFuture(describeMesh(cluster.get()));
+        }
         DescribeClusterResponse.Builder b = DescribeClusterResponse.newBuilder().setClusterName(clusterName)
                 .setThisNodeId(self.id())
                 .addNodes(NodeDescription.newBuilder().setId(self.id()).setAddress(self.address())
@@ -488,5 +788,26 @@ public final class GrpcApi {
             }
         }
         return CompletableFuture.completedFuture(b.build());
+    }
+
+    private DescribeClusterResponse describeMesh(Cluster c) {
+        DescribeClusterResponse.Builder b = DescribeClusterResponse.newBuilder().setClusterName(clusterName)
+                .setThisNodeId(self.id());
+        for (Ring.Member m : c.ownership().ring().members()) {
+            b.addNodes(NodeDescription.newBuilder().setId(m.nodeId()).setAddress(m.grpcAddress())
+                    .setName(m.session().name()).setSupernode(m.session().supernode()));
+        }
+        for (Topic t : broker.topics()) {
+            for (int i = 0; i < t.partitions(); i++) {
+                PartitionOwner.Builder o = PartitionOwner.newBuilder().setTopic(t.name()).setPartition(i);
+                c.ownership().owner(t.name(), i).ifPresent(m -> o.setOwnerId(m.nodeId()));
+                Lease lease = c.ownership().leases().get(new PartitionId(t.name(), i));
+                if (lease != null) {
+                    o.setEpoch(lease.epoch());
+                }
+                b.addOwners(o);
+            }
+        }
+        return b.build();
     }
 }

@@ -1,6 +1,9 @@
 package io.rafka.node.grpc;
 
+import io.grpc.StatusRuntimeException;
 import io.rafka.node.partition.BrokerException;
+import io.rafka.node.partition.NotOwnerException;
+import io.rafka.storage.FencedException;
 import io.rafka.record.CorruptBatchException;
 import io.rafka.storage.OffsetOutOfRangeException;
 import io.rafka.storage.StorageUnavailableException;
@@ -43,6 +46,19 @@ public final class Statuses {
         }
         if (e instanceof CorruptBatchException cbe) {
             return new Failure(GrpcStatus.INVALID_ARGUMENT, "invalid record batch: " + cbe.getMessage());
+        }
+        if (e instanceof NotOwnerException noe) {
+            return new Failure(GrpcStatus.UNAVAILABLE, noe.getMessage() + " (it is moving between nodes); retry");
+        }
+        if (e instanceof FencedException fe) {
+            return new Failure(GrpcStatus.UNAVAILABLE, "partition " + fe.partition() + " moved to another node while "
+                    + "the request was in flight (epoch " + fe.epoch() + " is fenced); not acknowledged, retry");
+        }
+        if (e instanceof StatusRuntimeException sre) {
+            // a forwarded request: the owner's answer, passed on unchanged
+            String d = sre.getStatus().getDescription();
+            return new Failure(GrpcStatus.valueOf(sre.getStatus().getCode().value()),
+                    d == null ? sre.getStatus().getCode().name() : d);
         }
         if (e instanceof StorageUnavailableException sue) {
             return new Failure(GrpcStatus.UNAVAILABLE, "storage unavailable: " + sue.getMessage());

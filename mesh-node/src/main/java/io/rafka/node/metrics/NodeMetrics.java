@@ -32,6 +32,7 @@ public final class NodeMetrics implements AutoCloseable {
     private final Counter fetchRequests;
     private final Counter fetchedBytes;
     private final ConcurrentHashMap<String, Counter> errors = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> forwards = new ConcurrentHashMap<>();
 
     public NodeMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -66,6 +67,13 @@ public final class NodeMetrics implements AutoCloseable {
     }
 
     /** Counts a request answered with a non-OK gRPC status. */
+    /** A request for a partition owned elsewhere, forwarded to its owner. */
+    public void forwarded(String method) {
+        forwards.computeIfAbsent(method, k -> Counter.builder("rafka_forwarded_requests")
+                .description("Requests forwarded to the partition's owner").tag("method", method)
+                .register(registry)).increment();
+    }
+
     public void failed(String method, String status) {
         errors.computeIfAbsent(method + "/" + status, k -> Counter.builder("rafka_request_errors")
                 .description("Requests answered with an error status").tag("method", method).tag("status", status)

@@ -10,6 +10,7 @@ import io.rafka.storage.LogEngine;
 import io.rafka.storage.LogSlice;
 import io.rafka.storage.PartitionId;
 import io.rafka.storage.TimestampOffset;
+import io.rafka.storage.WriterLease;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,23 +35,37 @@ public final class Broker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
 
     private final NodeConfig config;
-    private final LocalMetadata metadata;
+    private final Metadata metadata;
+    private final boolean clustered;
     private final LogEngine engine;
     private final Executor blocking;
     private final BatchCache cache;
     private final Map<PartitionId, Partition> partitions = new ConcurrentHashMap<>();
     private volatile boolean ready;
 
-    public Broker(NodeConfig config, LocalMetadata metadata, LogEngine engine, Executor blocking, BatchCache cache) {
+    /**
+     * @param clustered whether partitions are opened by ownership (cluster mode, see
+     *                  {@link #openPartition}) rather than all at start (standalone)
+     */
+    public Broker(NodeConfig config, Metadata metadata, LogEngine engine, Executor blocking, BatchCache cache,
+                  boolean clustered) {
         this.config = config;
+        this.clustered = clustered;
         this.metadata = metadata;
         this.engine = engine;
         this.blocking = blocking;
         this.cache = cache;
     }
 
-    /** Opens (and recovers) every partition of every known topic. */
+    /**
+     * Standalone: opens (and recovers) every partition of every known topic. Cluster mode: opens
+     * nothing; ownership opens the partitions this node holds leases for.
+     */
     public CompletionStage<Void> start() {
+        if (clustered) {
+            ready = true;
+            return CompletableFuture.completedFuture(null);
+        }
         List<CompletableFuture<Void>> opening = new ArrayList<>();
         for (Topic t : metadata.topics()) {
             opening.add(openPartitions(t).toCompletableFuture());
@@ -78,25 +93,75 @@ public final class Broker implements AutoCloseable {
         if (topic.setting("max.batch.bytes", config.maxBatchBytes()) < 1) {
             throw BrokerException.invalid("max.batch.bytes must be positive");
         }
-        return CompletableFuture.supplyAsync(() -> metadata.createTopic(topic), blocking)
-                .thenCompose(t -> openPartitions(t).thenApply(v -> t));
+        CompletableFuture<Topic> created = CompletableFuture.supplyAsync(() -> metadata.createTopic(topic), blocking);
+        return clustered ? created : created.thenCompose(t -> openPartitions(t).thenApply(v -> t));
     }
 
     public CompletionStage<Void> deleteTopic(String name) {
         Names.checkTopic(name);
         return CompletableFuture.supplyAsync(() -> metadata.deleteTopic(name), blocking).thenCompose(t -> {
+            if (clustered) {
+                return CompletableFuture.completedFuture(null); // each owner drops its partitions
+            }
             List<CompletableFuture<Void>> deleting = new ArrayList<>();
             for (int p = 0; p < t.partitions(); p++) {
-                PartitionId id = new PartitionId(name, p);
-                Partition part = partitions.remove(id);
-                if (part != null) {
-                    part.wakeAll();
-                    part.log().close();
-                }
-                deleting.add(engine.delete(id).toCompletableFuture());
+                deleting.add(dropPartition(t, p, true).toCompletableFuture());
             }
             return CompletableFuture.allOf(deleting.toArray(CompletableFuture[]::new));
         });
+    }
+
+    /**
+     * Opens one partition this node has just taken the lease of (cluster mode). Completes once
+     * the log is recovered and fenced: from then on the partition is served here.
+     */
+    public CompletionStage<Partition> openPartition(Topic topic, int partition, WriterLease lease) {
+        PartitionId id = new PartitionId(topic.name(), partition);
+        return engine.open(new PartitionId(topic.storageName(), partition), logConfig(topic), lease)
+                .thenCompose(log -> {
+                    Partition part = new Partition(id, log, lease.epoch(), cache, topic.createdAt());
+                    return rebuildProducerState(part).thenApply(v -> part);
+                })
+                .thenApply(part -> {
+                    Partition old = partitions.put(id, part);
+                    if (old != null) {
+                        old.wakeAll();
+                        old.log().close();
+                    }
+                    return part;
+                });
+    }
+
+    /**
+     * Stops serving a partition (its lease moved or was lost, or the topic was deleted): readers
+     * waiting on it are woken, the log is closed and, when {@code deleteData}, its data deleted.
+     */
+    public CompletionStage<Void> dropPartition(Topic topic, int partition, boolean deleteData) {
+        PartitionId id = new PartitionId(topic.name(), partition);
+        Partition part = partitions.remove(id);
+        if (part != null) {
+            part.wakeAll();
+            part.log().close();
+        }
+        return deleteData ? engine.delete(new PartitionId(topic.storageName(), partition)) : CompletableFuture.completedFuture(null);
+    }
+
+    /** Whether this node serves the partition now. */
+    public boolean serves(PartitionId id) {
+        return partitions.containsKey(id);
+    }
+
+    /** Runs a blocking call (metadata I/O) on the broker's worker threads. */
+    public <T> CompletionStage<T> onWorker(java.util.function.Supplier<T> call) {
+        return CompletableFuture.supplyAsync(call, blocking);
+    }
+
+    public Metadata metadata() {
+        return metadata;
+    }
+
+    public boolean clustered() {
+        return clustered;
     }
 
     public List<Topic> topics() {
@@ -114,6 +179,9 @@ public final class Broker implements AutoCloseable {
         Topic topic = topic(topicName);
         topic.checkPartition(partition);
         Partition p = partitions.get(new PartitionId(topicName, partition));
+        if (p == null && clustered) {
+            throw new NotOwnerException(topic, partition);
+        }
         if (p == null) {
             throw new BrokerException(BrokerException.Reason.UNAVAILABLE,
                     "partition " + topicName + "/" + partition + " is being opened; retry");
@@ -175,9 +243,11 @@ public final class Broker implements AutoCloseable {
     }
 
     public CompletionStage<Void> commit(String group, List<LocalMetadata.CommittedOffset> commits, boolean allowRewind) {
+        // in cluster mode the metadata is remote: keep the call off the caller's thread as well
         return CompletableFuture.runAsync(() -> metadata.commit(group, commits, allowRewind), blocking);
     }
 
+    /** Committed offsets of a group (blocking in cluster mode: call on a worker). */
     public List<LocalMetadata.CommittedOffset> committed(String group) {
         return metadata.committed(group);
     }
@@ -233,7 +303,7 @@ public final class Broker implements AutoCloseable {
         List<CompletableFuture<Void>> opening = new ArrayList<>();
         for (int p = 0; p < topic.partitions(); p++) {
             PartitionId id = new PartitionId(topic.name(), p);
-            opening.add(engine.open(id, logConfig)
+            opening.add(engine.open(new PartitionId(topic.storageName(), p), logConfig)
                     .thenCompose(log -> {
                         // the topic's creation time names this life of the log in cache keys
                         Partition part = new Partition(id, log, 0, cache, topic.createdAt());

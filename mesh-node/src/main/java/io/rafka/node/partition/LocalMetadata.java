@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * <p>Thread-safe (every method synchronises); methods do blocking file I/O, so callers run them on
  * a worker, never on an event loop.
  */
-public final class LocalMetadata {
+public final class LocalMetadata implements Metadata {
     /** Producer ids are reserved in blocks so the counter file is written once per block. */
     private static final long PRODUCER_ID_BLOCK = 1_000;
 
@@ -50,15 +50,18 @@ public final class LocalMetadata {
         }
     }
 
+    @Override
     public synchronized List<Topic> topics() {
         return List.copyOf(topics.values());
     }
 
+    @Override
     public synchronized Optional<Topic> topic(String name) {
         return Optional.ofNullable(topics.get(name));
     }
 
     /** Adds a topic; ALREADY_EXISTS when the name is taken. */
+    @Override
     public synchronized Topic createTopic(Topic topic) {
         if (topics.containsKey(topic.name())) {
             throw new BrokerException(BrokerException.Reason.ALREADY_EXISTS,
@@ -70,6 +73,7 @@ public final class LocalMetadata {
     }
 
     /** Removes a topic and the offsets committed on it; NOT_FOUND when it does not exist. */
+    @Override
     public synchronized Topic deleteTopic(String name) {
         Topic removed = topics.remove(name);
         if (removed == null) {
@@ -90,6 +94,7 @@ public final class LocalMetadata {
      * Commits offsets of one group atomically: all or none. Unless {@code allowRewind}, an offset
      * below the committed one is refused with FAILED_PRECONDITION.
      */
+    @Override
     public synchronized void commit(String group, List<CommittedOffset> commits, boolean allowRewind) {
         Map<String, CommittedOffset> current = offsets.getOrDefault(group, Map.of());
         for (CommittedOffset c : commits) {
@@ -105,16 +110,19 @@ public final class LocalMetadata {
         saveOffsets();
     }
 
+    @Override
     public synchronized Optional<CommittedOffset> committed(String group, String topic, int partition) {
         return Optional.ofNullable(offsets.getOrDefault(group, Map.of()).get(topic + "/" + partition));
     }
 
+    @Override
     public synchronized List<CommittedOffset> committed(String group) {
         return offsets.getOrDefault(group, Map.of()).values().stream()
                 .sorted((a, b) -> a.key().compareTo(b.key())).toList();
     }
 
     /** A producer id never handed out before by this node, across restarts. */
+    @Override
     public synchronized long nextProducerId() {
         if (nextProducerId >= reservedProducerIds) {
             reservedProducerIds = nextProducerId + PRODUCER_ID_BLOCK;

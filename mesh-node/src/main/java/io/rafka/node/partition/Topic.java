@@ -4,8 +4,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
-/** A topic's metadata: its name, partition count, explicit settings and creation time. */
-public record Topic(String name, int partitions, Map<String, String> config, long createdAt) {
+/**
+ * A topic's metadata: its name, partition count, explicit settings, creation time and, in cluster
+ * mode, its incarnation (a cluster-unique number, so that a topic deleted and created again under
+ * the same name never sees the old one's data; 0 on a standalone node).
+ */
+public record Topic(String name, int partitions, Map<String, String> config, long createdAt, long incarnation) {
     /** The per-topic settings a client may set at creation. */
     public static final Set<String> CONFIG_KEYS = Set.of("retention.ms", "retention.bytes", "segment.bytes", "max.batch.bytes");
 
@@ -23,6 +27,19 @@ public record Topic(String name, int partitions, Map<String, String> config, lon
             }
         }
         config = Map.copyOf(config);
+    }
+
+    /** A standalone node's topic (incarnation 0). */
+    public Topic(String name, int partitions, Map<String, String> config, long createdAt) {
+        this(name, partitions, config, createdAt, 0);
+    }
+
+    /**
+     * The name the storage engine keeps this topic's partitions under: the name itself on a
+     * standalone node, {@code name~incarnation} in cluster mode ({@code ~} is not allowed in names).
+     */
+    public String storageName() {
+        return incarnation == 0 ? name : name + "~" + incarnation;
     }
 
     /** Checks a partition index against the count. */

@@ -78,4 +78,33 @@ class NodeConfigTest {
     void everyKeyHasAnEnvironmentName() {
         assertThat(NodeConfig.KEYS).allSatisfy(k -> assertThat(k.envName()).startsWith("RAFKA_").doesNotContain(".", "-"));
     }
+
+    @Test
+    void clusterModeIsRefusedOnTheEmbeddedLogNamingBothSettings() {
+        assertThatThrownBy(() -> NodeConfig.load(Optional.empty(), Map.of(), Map.of("cluster.enabled", "true")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cluster.enabled=true needs storage.engine=scylla")
+                .hasMessageContaining("storage.engine=local");
+    }
+
+    @Test
+    void clusterSettingsAreParsedAndSeedsChecked() {
+        NodeConfig c = NodeConfig.load(Optional.empty(), Map.of("RAFKA_CLUSTER_SEEDS", "10.0.0.1:5701, rafka-1.rafka:5701"),
+                Map.of("cluster.enabled", "true", "storage.engine", "scylla", "cluster.host", "10.0.0.1",
+                        "cluster.supernode", "false", "cluster.session-ttl-ms", "4000"));
+        ClusterConfig cc = c.cluster().orElseThrow();
+        assertThat(cc.seeds()).containsExactly("10.0.0.1:5701", "rafka-1.rafka:5701");
+        assertThat(cc.supernode()).isFalse();
+        assertThat(cc.sessionTtl().toMillis()).isEqualTo(4000);
+        assertThat(cc.mayStartAlone()).as("10.0.0.1:5701 is its own address").isTrue();
+        assertThat(NodeConfig.defaults().cluster()).isEmpty();
+        assertThatThrownBy(() -> NodeConfig.load(Optional.empty(), Map.of(), Map.of("cluster.enabled", "true",
+                "storage.engine", "scylla", "cluster.seeds", "host-without-port")))
+                .hasMessageContaining("cluster.seeds entries must be host:port, was 'host-without-port'");
+        assertThatThrownBy(() -> NodeConfig.load(Optional.empty(), Map.of(), Map.of("cluster.enabled", "true",
+                "storage.engine", "scylla", "cluster.seeds", "a:99999")))
+                .hasMessageContaining("cluster.seeds must be between 1 and 65535, was 99999");
+        assertThatThrownBy(() -> NodeConfig.load(Optional.empty(), Map.of(), Map.of("cluster.session-ttl-ms", "10")))
+                .hasMessageContaining("cluster.session-ttl-ms must be between 500 and 600000, was 10");
+    }
 }
