@@ -57,7 +57,7 @@ final class ClusterCommand implements Callable<Integer> {
     int grpcPort;
     @Option(names = "--cluster-port", defaultValue = "5701", description = "Cluster transport port of node 0; node i uses this + i (default ${DEFAULT-VALUE}).")
     int clusterPort;
-    @Option(names = "--cql-port", defaultValue = "9042", description = "Port of the local CQL server (default ${DEFAULT-VALUE}).")
+    @Option(names = "--cql-port", defaultValue = "9042", description = "Port of the local CQL server (default ${DEFAULT-VALUE}; 0 = any free port).")
     int cqlPort;
     @Option(names = "--set", description = "A setting for every node: key=value (repeatable).")
     List<String> settings = new ArrayList<>();
@@ -73,8 +73,11 @@ final class ClusterCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--supernodes must be between 1 and --nodes ("
                     + nodes + "), was " + supernodes);
         }
-        for (int port : new int[] {grpcPort, clusterPort, cqlPort}) {
-            if (port < 1 || port + 2 * nodes > 65535) {
+        if (cqlPort < 0 || cqlPort > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--cql-port must be between 0 and 65535, was " + cqlPort);
+        }
+        for (int port : new int[] {grpcPort, clusterPort}) {
+            if (port < 1 || port + 100 + nodes > 65535) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "ports must leave room for " + nodes
                         + " nodes below 65536, was " + port);
             }
