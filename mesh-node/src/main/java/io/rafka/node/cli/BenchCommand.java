@@ -84,6 +84,8 @@ final class BenchCommand implements Callable<Integer> {
     String name;
     @Option(names = "--warmup-records", description = "e2e: records at the start left out of the latency figures (default: 2 s at --rate).")
     Long warmupRecords;
+    @Option(names = "--no-owner-routing", description = "Send every batch to the bootstrap node, which forwards it to the partition's owner (cluster mode), instead of straight to the owner.")
+    boolean noOwnerRouting;
 
     private final PrintStream out = System.out;
 
@@ -136,7 +138,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private ProducerConfig producerConfig() {
         return ProducerConfig.builder(client.bootstrap).acks(ProduceCommand.parseAcks(acks)).batchSizeBytes(batchBytes)
-                .lingerMs(lingerMs).connections(connections).build();
+                .lingerMs(lingerMs).connections(connections).routeToOwner(!noOwnerRouting).build();
     }
 
     /** A value of {@code size} pseudo-random bytes (incompressible, like Kafka's perf tool's). */
