@@ -56,7 +56,7 @@ final class BenchCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
     @Mixin
     ClientOptions client;
-    @Parameters(index = "0", description = "produce, consume or e2e.")
+    @Parameters(index = "0", description = "produce, consume, e2e or fetch.")
     String scenario;
     @Option(names = "--topic", defaultValue = "bench", description = "Topic (created when missing). Default ${DEFAULT-VALUE}.")
     String topic;
@@ -84,6 +84,8 @@ final class BenchCommand implements Callable<Integer> {
     String name;
     @Option(names = "--warmup-records", description = "e2e: records at the start left out of the latency figures (default: 2 s at --rate).")
     Long warmupRecords;
+    @Option(names = "--metrics-url", description = "fetch: the node's /metrics URL, to report the batch cache's hit rate over the run.")
+    String metricsUrl;
     @Option(names = "--no-owner-routing", description = "Send every batch to the bootstrap node, which forwards it to the partition's owner (cluster mode), instead of straight to the owner.")
     boolean noOwnerRouting;
 
@@ -98,8 +100,9 @@ final class BenchCommand implements Callable<Integer> {
             case "produce" -> produce(label);
             case "consume" -> consume(label);
             case "e2e" -> e2e(label);
+            case "fetch" -> fetch(label);
             default -> throw new CommandLine.ParameterException(spec.commandLine(),
-                    "scenario must be produce, consume or e2e, was '" + scenario + "'");
+                    "scenario must be produce, consume, e2e or fetch, was '" + scenario + "'");
         };
     }
 
@@ -317,6 +320,144 @@ final class BenchCommand implements Callable<Integer> {
         }
         summary(label, received.get(), (long) recordSize * received.get(), System.nanoTime() - start, result);
         return 0;
+    }
+
+    /**
+     * A tail-following reader per partition (long-poll Fetch RPCs, 500 ms max wait) while a producer
+     * writes at --rate (default 5,000 records/s). Latency is that of each Fetch answered with records,
+     * from sending it to receiving the answer (it includes the wait for the next batch when the
+     * reader is at the tail); throughput counts the records fetched. With --metrics-url, the batch
+     * cache's hits and misses over the run are read from the node's Prometheus endpoint.
+     */
+    private int fetch(String label) throws Exception {
+        long perSecond = rate == 0 ? 5_000 : rate;
+        long warmup = warmupRecords != null ? warmupRecords : Math.min(records / 2, 2 * perSecond);
+        Recorder latency = new Recorder(3);
+        Histogram total = new Histogram(3);
+        AtomicLong fetched = new AtomicLong();
+        AtomicLong fetchedBytes = new AtomicLong();
+        AtomicLong produced = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<TopicPartitionRef> parts = partitionsOf(topic);
+        double[] cacheBefore = cacheCounters();
+        io.grpc.ManagedChannel channel = io.rafka.client.internal.Channels.open(client.bootstrap, 1)[0];
+        long start = System.nanoTime();
+        Histogram result;
+        try (RafkaProducer producer = new RafkaProducer(producerConfig())) {
+            io.rafka.proto.v1.BrokerGrpc.BrokerBlockingStub stub = io.rafka.proto.v1.BrokerGrpc.newBlockingStub(channel);
+            long[] from = new long[parts.size()];
+            for (int i = 0; i < parts.size(); i++) {
+                from[i] = stub.listOffsets(io.rafka.proto.v1.ListOffsetsRequest.newBuilder().setTopic(topic)
+                        .setPartition(parts.get(i).partition()).setLatest(true).build()).getOffset();
+            }
+            Progress progress = new Progress(label, fetched, latency, total, start);
+            Thread sender = new Thread(() -> {
+                long intervalNs = 1_000_000_000L / perSecond;
+                byte[] value = payload(recordSize);
+                for (long i = 0; i < records && failure.get() == null; i++) {
+                    pace(start + i * intervalNs);
+                    producer.send(new ProducerRecord(topic, null, null, value, List.of(), 0L)).whenComplete((m, e) -> {
+                        if (e != null) {
+                            failure.compareAndSet(null, e);
+                        } else {
+                            produced.incrementAndGet();
+                        }
+                    });
+                }
+            }, "bench-fetch-sender");
+            List<Thread> readers = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            for (int i = 0; i < parts.size(); i++) {
+                int index = i;
+                Thread reader = new Thread(() -> {
+                    long offset = from[index];
+                    int partition = parts.get(index).partition();
+                    while (failure.get() == null && !stop.get()) {
+                        long t0 = System.nanoTime();
+                        io.rafka.proto.v1.FetchResponse r;
+                        try {
+                            r = stub.withDeadlineAfter(10, TimeUnit.SECONDS).fetch(io.rafka.proto.v1.FetchRequest.newBuilder()
+                                    .setTopic(topic).setPartition(partition).setOffset(offset).setMaxWaitMs(500)
+                                    .setMaxBytes(fetchBytes).build());
+                        } catch (RuntimeException e) {
+                            failure.compareAndSet(null, e);
+                            return;
+                        }
+                        long t1 = System.nanoTime();
+                        if (r.getBatches().isEmpty()) {
+                            continue;
+                        }
+                        long first = offset;
+                        long[] count = {0};
+                        io.rafka.record.RecordBatch.forEach(r.getBatches().asReadOnlyByteBuffer(), b -> {
+                            count[0] += Math.max(0, b.nextOffset() - Math.max(first, b.baseOffset()));
+                        });
+                        long before = fetched.getAndAdd(count[0]);
+                        fetchedBytes.addAndGet(r.getBatches().size());
+                        if (before >= warmup) {
+                            latency.recordValue(Math.max(1, (t1 - t0) / 1000));
+                        }
+                        offset = r.getNextOffset();
+                    }
+                }, "bench-fetch-" + i);
+                reader.start();
+                readers.add(reader);
+            }
+            sender.start();
+            sender.join();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (fetched.get() < produced.get() && failure.get() == null && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+            stop.set(true);
+            for (Thread r : readers) {
+                r.join(15_000);
+            }
+            result = progress.finish();
+            progress.close();
+        } finally {
+            io.rafka.client.internal.Channels.close(channel);
+        }
+        if (failure.get() != null) {
+            System.err.println("rafka bench: fetch failed after " + fetched.get() + " records: " + RafkaCli.message(failure.get()));
+            return 1;
+        }
+        long elapsed = System.nanoTime() - start;
+        double[] cacheAfter = cacheCounters();
+        if (cacheBefore != null && cacheAfter != null) {
+            double hits = cacheAfter[0] - cacheBefore[0];
+            double misses = cacheAfter[1] - cacheBefore[1];
+            out.printf(Locale.ROOT, "cache hits=%.0f misses=%.0f hit_rate=%.1f%%%n", hits, misses,
+                    hits + misses == 0 ? 0.0 : 100.0 * hits / (hits + misses));
+        }
+        summary(label, Math.min(fetched.get(), produced.get()), fetchedBytes.get(), elapsed, result);
+        return 0;
+    }
+
+    /** rafka_cache_hits and rafka_cache_misses from --metrics-url, or null without one. */
+    private double[] cacheCounters() {
+        if (metricsUrl == null) {
+            return null;
+        }
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(metricsUrl)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            double[] v = new double[2];
+            for (String line : body.split("\n")) {
+                if (line.startsWith("rafka_cache_hits_total")) {
+                    v[0] += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                } else if (line.startsWith("rafka_cache_misses_total")) {
+                    v[1] += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            return v;
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot read --metrics-url " + metricsUrl + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted reading --metrics-url", e);
+        }
     }
 
     // ---- reporting ----
