@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
  * #builder(String)}; every setting not given keeps the default listed on the builder method.
  *
  * @param bootstrap         broker address, {@code host:port}
- * @param groupId           consumer group for committed offsets; empty for none (commits are then
- *                          refused)
+ * @param groupId           consumer group for committed offsets and, with {@code subscribe}, for
+ *                          membership; empty for none (commits and subscribe are then refused)
  * @param autoOffsetReset   start when there is no position and no commit, and on OUT_OF_RANGE
  * @param maxFetchBytes     upper bound on the batch bytes one fetch returns per partition
  * @param fetchMaxWaitMs    how long a fetch waits at the log end for new data (long poll)
@@ -20,11 +20,19 @@ import java.util.regex.Pattern;
  * @param retryBackoffMaxMs upper bound of the backoff
  * @param checkCrcs         verify each fetched batch's CRC-32C
  * @param connections       gRPC channels; partition p uses channel {@code p % connections}
+ * @param sessionTimeoutMs  group membership ({@code subscribe}): the member is removed, and its
+ *                          partitions move, when the broker hears no heartbeat for this long
+ * @param enableAutoCommit  group membership: commit positions every {@code autoCommitIntervalMs}
+ *                          inside {@code poll}, of revoked partitions before releasing them, and on
+ *                          close
+ * @param autoCommitIntervalMs how often {@code poll} commits positions with auto-commit
+ * @param clientId          free-form name shown by DescribeGroup
  */
 public record ConsumerConfig(String bootstrap, String groupId, AutoOffsetReset autoOffsetReset,
                              int maxFetchBytes, int fetchMaxWaitMs, long requestTimeoutMs,
                              long retryBackoffMs, long retryBackoffMaxMs, boolean checkCrcs,
-                             int connections) {
+                             int connections, int sessionTimeoutMs, boolean enableAutoCommit,
+                             long autoCommitIntervalMs, String clientId) {
     private static final Pattern GROUP = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
     public ConsumerConfig {
@@ -41,6 +49,10 @@ public record ConsumerConfig(String bootstrap, String groupId, AutoOffsetReset a
         Checks.inRange("retryBackoffMaxMs", retryBackoffMaxMs, 1, 600_000);
         Checks.inRange("retryBackoffMs", retryBackoffMs, 1, retryBackoffMaxMs);
         Checks.inRange("connections", connections, 1, 16);
+        Checks.inRange("sessionTimeoutMs", sessionTimeoutMs, 6_000, 300_000);
+        Checks.inRange("autoCommitIntervalMs", autoCommitIntervalMs, 10, 3_600_000);
+        Objects.requireNonNull(clientId, "clientId (use \"\" for none)");
+        Checks.inRange("clientId length", clientId.length(), 0, 255);
     }
 
     /** All defaults, no group, for the broker at {@code bootstrap}. */
@@ -64,6 +76,10 @@ public record ConsumerConfig(String bootstrap, String groupId, AutoOffsetReset a
         private long retryBackoffMaxMs = 5_000;
         private boolean checkCrcs = true;
         private int connections = 2;
+        private int sessionTimeoutMs = 10_000;
+        private boolean enableAutoCommit = true;
+        private long autoCommitIntervalMs = 5_000;
+        private String clientId = "";
 
         private Builder(String bootstrap) {
             this.bootstrap = bootstrap;
@@ -123,10 +139,34 @@ public record ConsumerConfig(String bootstrap, String groupId, AutoOffsetReset a
             return this;
         }
 
+        /** Default 10,000 (6,000..300,000). */
+        public Builder sessionTimeoutMs(int v) {
+            sessionTimeoutMs = v;
+            return this;
+        }
+
+        /** Default true; only group members ({@code subscribe}) auto-commit. */
+        public Builder enableAutoCommit(boolean v) {
+            enableAutoCommit = v;
+            return this;
+        }
+
+        /** Default 5,000. */
+        public Builder autoCommitIntervalMs(long v) {
+            autoCommitIntervalMs = v;
+            return this;
+        }
+
+        /** Default "". */
+        public Builder clientId(String v) {
+            clientId = v;
+            return this;
+        }
+
         public ConsumerConfig build() {
             return new ConsumerConfig(bootstrap, groupId, autoOffsetReset, maxFetchBytes,
                     fetchMaxWaitMs, requestTimeoutMs, retryBackoffMs, retryBackoffMaxMs, checkCrcs,
-                    connections);
+                    connections, sessionTimeoutMs, enableAutoCommit, autoCommitIntervalMs, clientId);
         }
     }
 }

@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.rafka.client.internal.Channels;
 import io.rafka.client.internal.Errors;
+import io.rafka.client.internal.GroupMember;
 import io.rafka.client.internal.FetchDecoder;
 import io.rafka.client.internal.Rpc;
 import io.rafka.proto.v1.AdminGrpc;
@@ -39,7 +40,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads records from explicitly assigned partitions with pipelined long-poll fetches.
+ * Reads records from explicitly assigned partitions ({@link #assign}), or from the partitions the
+ * broker assigns this consumer as a member of its group ({@link #subscribe}), with pipelined
+ * long-poll fetches.
  *
  * <p>Guarantees:
  * <ul>
@@ -50,6 +53,12 @@ import org.slf4j.LoggerFactory;
  *   round trips.</li>
  *   <li><b>Start position:</b> a {@link #seek}, else the group's committed offset (when a group
  *   id is configured), else {@code autoOffsetReset}, which also applies on OUT_OF_RANGE.</li>
+ *   <li><b>Group membership:</b> after {@link #subscribe}, a background thread heartbeats and the
+ *   assignment changes are applied inside {@link #poll}, between the records it returns: a partition
+ *   the broker revokes stops being fetched, its position is committed (with auto-commit) and only
+ *   then is it reported released; a newly assigned partition starts at the group's committed offset,
+ *   else {@code autoOffsetReset}. Records of a partition handed over are thus read again only from
+ *   its last commit on; none is skipped.</li>
  *   <li><b>Thread-safety:</b> not thread-safe; use one consumer from one thread at a time.</li>
  * </ul>
  * Transient fetch failures are retried with backoff; other broker errors are thrown from
@@ -64,6 +73,13 @@ public final class RafkaConsumer implements AutoCloseable {
     private final LinkedBlockingQueue<FetchResult> completed = new LinkedBlockingQueue<>();
     private RafkaException pendingError;
     private boolean closed;
+    /** Set by {@link #subscribe}: the group membership, else null (manual assignment). */
+    private GroupMember member;
+    /** The membership epoch the assignment was last reconciled with. */
+    private long memberEpoch;
+    private long nextAutoCommitNanos;
+    /** Queued by the heartbeat thread to wake a waiting poll when the assignment changed. */
+    private static final FetchResult WAKEUP = new FetchResult(null, 0, null, null);
 
     /** Per-partition state; touched only by the consumer's thread. */
     private static final class PartitionState {
@@ -99,9 +115,50 @@ public final class RafkaConsumer implements AutoCloseable {
         this(ConsumerConfig.defaults(bootstrap));
     }
 
+    /**
+     * Consumes {@code topics} as a member of the configured group: joins it now (failing with the
+     * broker's error, e.g. NOT_FOUND for an unknown topic), then heartbeats in the background; the
+     * broker assigns the partitions and {@link #poll} applies every change. Calling it again changes
+     * the topics. A consumer either subscribes or {@linkplain #assign assigns}, never both.
+     */
+    public void subscribe(Collection<String> topics) {
+        requireGroup();
+        List<String> wanted = List.copyOf(new LinkedHashSet<>(topics));
+        if (wanted.isEmpty()) {
+            throw new IllegalArgumentException("subscribe needs at least one topic");
+        }
+        if (member == null && !assigned.isEmpty()) {
+            throw new IllegalStateException("partitions were assigned manually: a consumer either assigns or subscribes");
+        }
+        if (member != null) {
+            member.changeTopics(wanted);
+        } else {
+            GroupMember joining = new GroupMember(channels[0], config.groupId(), wanted, config.clientId(),
+                    config.sessionTimeoutMs(), config.requestTimeoutMs(), config.retryBackoffMs(),
+                    config.retryBackoffMaxMs(), () -> completed.add(WAKEUP));
+            try {
+                joining.start();
+            } catch (RuntimeException e) {
+                joining.close(false);
+                throw e;
+            }
+            member = joining;
+            nextAutoCommitNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.autoCommitIntervalMs());
+        }
+        syncGroup();
+    }
+
+    /** The group generation of the current assignment; -1 when not subscribed or between memberships. */
+    public int generation() {
+        return member == null ? -1 : member.view().generation();
+    }
+
     /** Replaces the assignment; partitions kept keep their positions. */
     public void assign(Collection<TopicPartitionRef> partitions) {
         ensureOpen();
+        if (member != null) {
+            throw new IllegalStateException("this consumer subscribed as a group member: the broker assigns its partitions");
+        }
         Set<TopicPartitionRef> wanted = new LinkedHashSet<>(partitions);
         assigned.values().removeIf(ps -> {
             if (wanted.contains(ps.tp)) {
@@ -189,19 +246,15 @@ public final class RafkaConsumer implements AutoCloseable {
             pendingError = null;
             throw e;
         }
-        if (assigned.isEmpty()) {
-            throw new IllegalStateException("no partitions assigned: call assign first");
+        if (assigned.isEmpty() && member == null) {
+            throw new IllegalStateException("no partitions assigned: call assign or subscribe first");
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<PartitionState> unknown = new ArrayList<>();
-        for (PartitionState ps : assigned.values()) {
-            if (ps.position < 0) {
-                unknown.add(ps);
-            }
+        if (member != null) {
+            syncGroup();
+            autoCommitIfDue();
         }
-        if (!unknown.isEmpty()) {
-            resolvePositions(unknown);
-        }
+        resolveUnknownPositions();
         sendFetches();
         List<ConsumerRecord> out = new ArrayList<>();
         while (true) {
@@ -225,6 +278,17 @@ public final class RafkaConsumer implements AutoCloseable {
                     continue;
                 }
             }
+            if (r == WAKEUP) {
+                if (!out.isEmpty()) {
+                    // records of a partition about to be revoked must reach the application before
+                    // its position is committed and the partition released: apply the change next poll
+                    return out;
+                }
+                syncGroup();
+                resolveUnknownPositions();
+                sendFetches();
+                continue;
+            }
             try {
                 handle(r, out);
             } catch (RafkaException e) {
@@ -239,30 +303,29 @@ public final class RafkaConsumer implements AutoCloseable {
 
     /** Commits the current position of every assigned partition whose position is known. */
     public void commitSync() {
-        Map<TopicPartitionRef, Long> offsets = new LinkedHashMap<>();
-        for (PartitionState ps : assigned.values()) {
-            if (ps.position >= 0) {
-                offsets.put(ps.tp, ps.position);
-            }
-        }
+        Map<TopicPartitionRef, Long> offsets = positions();
         if (!offsets.isEmpty()) {
             commitSync(offsets);
         }
     }
 
     /**
-     * Commits the given next-offsets for the configured group (as a simple commit, generation
-     * -1). The broker refuses an offset lower than the committed one with FAILED_PRECONDITION.
+     * Commits the given next-offsets for the configured group: as a simple commit (generation -1)
+     * after {@link #assign}, as a member (its generation and member id) after {@link #subscribe}.
+     * The broker refuses an offset lower than the committed one with FAILED_PRECONDITION, and a
+     * member's commit of a partition it no longer holds with ABORTED (after one refresh of a stale
+     * generation).
      */
     public void commitSync(Map<TopicPartitionRef, Long> offsets) {
-        String group = requireGroup();
-        CommitOffsetsRequest.Builder req = CommitOffsetsRequest.newBuilder()
-                .setGroup(group).setGeneration(-1);
-        offsets.forEach((tp, offset) -> req.addOffsets(OffsetCommit.newBuilder()
-                .setTopic(tp.topic()).setPartition(tp.partition()).setOffset(offset)));
-        Rpc.blocking(() -> OffsetsGrpc.newBlockingStub(channels[0])
-                .withDeadlineAfter(config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
-                .commitOffsets(req.build()));
+        requireGroup();
+        if (member == null) {
+            sendCommit(offsets, -1, "");
+            return;
+        }
+        RafkaException refused = commitAsMember(offsets);
+        if (refused != null) {
+            throw refused;
+        }
     }
 
     /** The group's committed offset for {@code tp}, empty when it has none. */
@@ -276,17 +339,176 @@ public final class RafkaConsumer implements AutoCloseable {
         return OptionalLong.empty();
     }
 
-    /** Cancels outstanding fetches and closes the connections. */
+    /**
+     * Cancels outstanding fetches and closes the connections. A group member first commits its
+     * positions (with auto-commit) and leaves the group, so its partitions move at once.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
+        }
+        if (member != null) {
+            if (config.enableAutoCommit()) {
+                Map<TopicPartitionRef, Long> offsets = positions();
+                RafkaException refused;
+                try {
+                    refused = offsets.isEmpty() ? null : commitAsMember(offsets);
+                } catch (RafkaException e) {
+                    refused = e; // the membership had failed: close anyway
+                }
+                if (refused != null) {
+                    LOG.warn("group '{}': commit on close failed: {}", config.groupId(), refused.getMessage());
+                }
+            }
+            member.close(true);
         }
         closed = true;
         for (PartitionState ps : assigned.values()) {
             cancelFetch(ps);
         }
         Channels.close(channels);
+    }
+
+    /**
+     * Brings the assignment in line with the membership's view: partitions to release stop being
+     * fetched, are committed (with auto-commit) and reported released; partitions no longer ours are
+     * dropped; new ones are added with an unknown position (resolved from the committed offsets).
+     * A new membership (the old one expired) drops everything first, without committing: another
+     * member may have taken and committed those partitions meanwhile.
+     */
+    private void syncGroup() {
+        GroupMember.View view = member.view();
+        if (view.epoch() != memberEpoch) {
+            if (memberEpoch != 0 && !assigned.isEmpty()) {
+                LOG.warn("group '{}': membership lost; dropping {} partitions without committing",
+                        config.groupId(), assigned.size());
+            }
+            assigned.values().forEach(this::abandonFetch);
+            assigned.clear();
+            memberEpoch = view.epoch();
+        }
+        Map<TopicPartitionRef, Long> releasing = new LinkedHashMap<>();
+        for (TopicPartitionRef tp : view.revoke()) {
+            PartitionState ps = assigned.remove(tp);
+            if (ps != null) {
+                abandonFetch(ps);
+                if (ps.position >= 0) {
+                    releasing.put(tp, ps.position);
+                }
+            }
+        }
+        if (config.enableAutoCommit() && !releasing.isEmpty()) {
+            RafkaException refused = commitAsMember(releasing);
+            if (refused != null) {
+                LOG.warn("group '{}': could not commit revoked partitions {} ({}); their next owner re-reads "
+                        + "from their last commit", config.groupId(), releasing.keySet(), refused.getMessage());
+            }
+        }
+        assigned.values().removeIf(ps -> {
+            if (view.assignment().contains(ps.tp)) {
+                return false;
+            }
+            abandonFetch(ps);
+            return true;
+        });
+        for (TopicPartitionRef tp : view.assignment()) {
+            assigned.computeIfAbsent(tp, t -> new PartitionState(t, t.partition() % channels.length));
+        }
+        if (!view.revoke().isEmpty()) {
+            member.released(view.revoke());
+        }
+    }
+
+    private void autoCommitIfDue() {
+        if (!config.enableAutoCommit() || System.nanoTime() - nextAutoCommitNanos < 0) {
+            return;
+        }
+        nextAutoCommitNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.autoCommitIntervalMs());
+        Map<TopicPartitionRef, Long> offsets = positions();
+        RafkaException refused = offsets.isEmpty() ? null : commitAsMember(offsets);
+        if (refused != null) {
+            LOG.warn("group '{}': auto-commit failed: {}", config.groupId(), refused.getMessage());
+        }
+    }
+
+    /**
+     * Commits as a group member with the current generation. ABORTED means the generation moved on
+     * (or the partition did): learn the current generation with a heartbeat and try again; a
+     * transient failure is retried after a backoff; a few attempts in all. Returns the last failure,
+     * or null once committed.
+     */
+    private RafkaException commitAsMember(Map<TopicPartitionRef, Long> offsets) {
+        RafkaException refused = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            GroupMember.View view = member.view();
+            if (view.memberId().isEmpty()) {
+                return new RafkaException(Status.Code.ABORTED, "not a member of group '" + config.groupId()
+                        + "' right now (rejoining); nothing committed");
+            }
+            try {
+                sendCommit(offsets, view.generation(), view.memberId());
+                return null;
+            } catch (RafkaException e) {
+                refused = e;
+                if (e.code() == Status.Code.ABORTED) {
+                    member.refresh(config.requestTimeoutMs());
+                } else if (Errors.isRetryable(e.code())) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(
+                            Errors.backoffMs(config.retryBackoffMs(), config.retryBackoffMaxMs(), attempt)));
+                } else {
+                    return e;
+                }
+            }
+        }
+        return refused;
+    }
+
+    private void sendCommit(Map<TopicPartitionRef, Long> offsets, int generation, String memberId) {
+        CommitOffsetsRequest.Builder req = CommitOffsetsRequest.newBuilder()
+                .setGroup(config.groupId()).setGeneration(generation).setMemberId(memberId);
+        offsets.forEach((tp, offset) -> req.addOffsets(OffsetCommit.newBuilder()
+                .setTopic(tp.topic()).setPartition(tp.partition()).setOffset(offset)));
+        Rpc.blocking(() -> OffsetsGrpc.newBlockingStub(channels[0])
+                .withDeadlineAfter(config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
+                .commitOffsets(req.build()));
+    }
+
+    /** Positions of the assigned partitions that have one. */
+    private Map<TopicPartitionRef, Long> positions() {
+        Map<TopicPartitionRef, Long> offsets = new LinkedHashMap<>();
+        for (PartitionState ps : assigned.values()) {
+            if (ps.position >= 0) {
+                offsets.put(ps.tp, ps.position);
+            }
+        }
+        return offsets;
+    }
+
+    /**
+     * Resolves the positions not known yet. A group member takes a transient failure (a partition
+     * moving between nodes) in its stride: those partitions stay unresolved, and are not fetched,
+     * until a later poll resolves them.
+     */
+    private void resolveUnknownPositions() {
+        List<PartitionState> unknown = new ArrayList<>();
+        for (PartitionState ps : assigned.values()) {
+            if (ps.position < 0) {
+                unknown.add(ps);
+            }
+        }
+        if (unknown.isEmpty()) {
+            return;
+        }
+        try {
+            resolvePositions(unknown);
+        } catch (RafkaException e) {
+            if (member == null || !Errors.isRetryable(e.code())) {
+                throw e;
+            }
+            LOG.debug("group '{}': resolving positions failed ({}); retrying at the next poll", config.groupId(),
+                    e.getMessage());
+        }
     }
 
     private void handle(FetchResult r, List<ConsumerRecord> out) {
@@ -365,6 +587,16 @@ public final class RafkaConsumer implements AutoCloseable {
         ps.fetchOffset = offset;
         ps.failures = 0;
         ps.retryAtNanos = System.nanoTime();
+    }
+
+    /**
+     * Forgets the fetch in flight without cancelling it: its answer, a long poll of at most
+     * fetchMaxWaitMs, is dropped when it arrives. Used when the group takes a partition away,
+     * which happens to many partitions at once; cancelling them all would reset as many streams.
+     */
+    private void abandonFetch(PartitionState ps) {
+        ps.token++;
+        ps.call = null;
     }
 
     private void cancelFetch(PartitionState ps) {

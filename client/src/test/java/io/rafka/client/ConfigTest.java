@@ -29,6 +29,10 @@ class ConfigTest {
         assertThat(c.fetchMaxWaitMs()).isEqualTo(500);
         assertThat(c.groupId()).isEmpty();
         assertThat(c.autoOffsetReset()).isEqualTo(AutoOffsetReset.LATEST);
+        assertThat(c.sessionTimeoutMs()).isEqualTo(10_000);
+        assertThat(c.enableAutoCommit()).isTrue();
+        assertThat(c.autoCommitIntervalMs()).isEqualTo(5_000);
+        assertThat(c.clientId()).isEmpty();
     }
 
     @Test
@@ -59,6 +63,12 @@ class ConfigTest {
                 .hasMessage("fetchMaxWaitMs must be in [0, 30000], was 60000");
         assertThatThrownBy(() -> ConsumerConfig.builder("h:1").groupId("bad group").build())
                 .hasMessage("groupId must be 1-249 characters of [a-zA-Z0-9._-], was \"bad group\"");
+        assertThatThrownBy(() -> ConsumerConfig.builder("h:1").sessionTimeoutMs(5_000).build())
+                .hasMessage("sessionTimeoutMs must be in [6000, 300000], was 5000");
+        assertThatThrownBy(() -> ConsumerConfig.builder("h:1").autoCommitIntervalMs(0).build())
+                .hasMessage("autoCommitIntervalMs must be in [10, 3600000], was 0");
+        assertThatThrownBy(() -> ConsumerConfig.builder("h:1").clientId("x".repeat(256)).build())
+                .hasMessage("clientId length must be in [0, 255], was 256");
     }
 
     @Test

@@ -6,7 +6,10 @@ import io.rafka.node.cluster.Cluster;
 import io.rafka.node.cluster.ClusterBootstrap;
 import io.rafka.node.cluster.ClusterMetadata;
 import io.rafka.node.cluster.Ownership;
+import io.rafka.node.cluster.PastryPeer;
 import io.rafka.node.cluster.Peers;
+import io.rafka.pastry.NodeHandle;
+import io.rafka.pastry.NodeId;
 import io.rafka.node.config.ClusterConfig;
 import io.rafka.node.config.ConfigException;
 import io.rafka.node.partition.Metadata;
@@ -15,6 +18,10 @@ import java.time.Duration;
 import java.util.Optional;
 import io.rafka.node.config.NodeConfig;
 import io.rafka.node.grpc.GrpcApi;
+import io.rafka.node.group.GroupCoordinator;
+import io.rafka.node.group.GroupStore;
+import io.rafka.node.group.LocalGroupStore;
+import io.rafka.node.group.SupernodeGroupStore;
 import io.rafka.node.grpc.NodeIdentity;
 import io.rafka.node.http.HealthServer;
 import io.rafka.node.metrics.NodeMetrics;
@@ -39,11 +46,13 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +66,8 @@ public final class RafkaNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RafkaNode.class);
     /** HTTP/2 flow-control window: the 64 KiB default halves streaming produce throughput. */
     private static final int HTTP2_WINDOW = 4 * 1024 * 1024;
+    /** How often timed-out consumer-group members are removed when nobody calls their group. */
+    private static final long GROUP_SWEEP_MS = 1_000;
 
     private final NodeConfig config;
     private final Vertx vertx;
@@ -73,6 +84,7 @@ public final class RafkaNode implements AutoCloseable {
     private final BatchCache cache;
     private final Optional<Cluster> cluster;
     private volatile boolean closed;
+    private GroupCoordinator groups; // set once by start, before the node is handed out
 
     private RafkaNode(NodeConfig config, Vertx vertx, ExecutorService storageThreads, LogEngine engine, Broker broker,
                       FileLock dataLock, NodeIdentity identity, int grpcPort, int httpPort, HttpServer grpcServer,
@@ -154,6 +166,7 @@ public final class RafkaNode implements AutoCloseable {
         metrics.bindCache(cache);
         metrics.gauge("rafka_partitions", "Partitions open on this node", () -> broker.partitions().size());
         HealthServer health = new HealthServer(vertx, broker::isReady, metrics::scrape);
+        GroupCoordinator groups = groupCoordinator(metadata, store);
 
         GrpcIoServer grpc = GrpcIoServer.server(vertx, new GrpcServerOptions()
                 .setMaxMessageSize(2L * config.maxBatchBytes() + 1024 * 1024));
@@ -186,10 +199,13 @@ public final class RafkaNode implements AutoCloseable {
                     @SuppressWarnings("unchecked")
                     Optional<Cluster> cluster = (Optional<Cluster>) started[2];
                     String address = identity.address();
-                    new GrpcApi(broker, identity, config.clusterName(), metrics, cluster).bind(grpc);
+                    cluster.ifPresent(c -> c.pastry().bindMetrics(metrics.registry()));
+                    new GrpcApi(broker, identity, config.clusterName(), metrics, cluster, groups).bind(grpc);
                     RafkaNode node = new RafkaNode(config, vertx, storage, engine, broker, lock, identity,
                             ports[0], ports[1], server, health, metrics, cache, cluster);
                     vertx.setPeriodic(config.retentionCheckIntervalMs(), id -> broker.applyRetention());
+                    node.groups = groups;
+                    sweepGroups(vertx, broker, groups);
                     LOG.info("node {} (id {}) serving gRPC on {} and health on port {}", config.nodeName(),
                             identity.id(), address, ports[1]);
                     return node;
@@ -202,7 +218,9 @@ public final class RafkaNode implements AutoCloseable {
 
     /**
      * Registers the node's session (waiting out a crashed predecessor with the same identity,
-     * refusing a live duplicate) and starts ownership; blocking calls run on a worker.
+     * refusing a live duplicate), starts ownership, then this node's Pastry peer, which joins the
+     * Pastry ring in the background (requests are routed by the session ring until it has);
+     * blocking calls run on a worker.
      */
     private static Future<Cluster> joinMesh(Vertx vertx, NodeConfig config, ClusterConfig cc, SupernodeStore store,
                                             ClusterMetadata metadata, Broker broker, NodeIdentity identity,
@@ -219,10 +237,40 @@ public final class RafkaNode implements AutoCloseable {
                         + ") is already used by the live node at " + e.holderGrpcAddress()
                         + "; give every node its own node.name");
             }
-            return new Cluster(ownership, new Peers(identity.id(), GrpcApi.MAX_WAIT_MS + 30_000L));
-        }, false).recover(err -> {
-            ownership.close();
-            return Future.failedFuture(err);
+            return ownership;
+        }, false).compose(o -> PastryPeer.start(vertx, new NodeHandle(NodeId.fromHex(identity.id()), identity.address()),
+                        ownership::ring))
+                .map(pastry -> new Cluster(ownership, new Peers(identity.id(), GrpcApi.MAX_WAIT_MS + 30_000L), pastry))
+                .recover(err -> {
+                    ownership.close();
+                    return Future.failedFuture(err);
+                });
+    }
+
+    /**
+     * Consumer groups: in memory on a standalone node, on the supernodes in cluster mode. Topics a
+     * cluster node has not seen yet are looked up on the supernodes.
+     */
+    private static GroupCoordinator groupCoordinator(Metadata metadata, SupernodeStore store) {
+        GroupStore groupStore = store == null ? new LocalGroupStore(metadata, System::currentTimeMillis)
+                : new SupernodeGroupStore(store);
+        return new GroupCoordinator(groupStore, name -> metadata.topic(name).or(() -> metadata instanceof ClusterMetadata cm
+                ? cm.lookup(name) : Optional.empty()), metadata::committed, new SecureRandom());
+    }
+
+    /**
+     * Expires timed-out group members every second even when nobody calls their group, so a dead
+     * member's partitions move; one sweep at a time, on a worker.
+     */
+    private static void sweepGroups(Vertx vertx, Broker broker, GroupCoordinator groups) {
+        AtomicBoolean sweeping = new AtomicBoolean();
+        vertx.setPeriodic(GROUP_SWEEP_MS, id -> {
+            if (sweeping.compareAndSet(false, true)) {
+                broker.onWorker(() -> {
+                    groups.sweep();
+                    return null;
+                }).whenComplete((v, err) -> sweeping.set(false));
+            }
         });
     }
 
@@ -261,6 +309,11 @@ public final class RafkaNode implements AutoCloseable {
         return cache;
     }
 
+    /** The node's consumer-group coordinator. */
+    public GroupCoordinator groups() {
+        return groups;
+    }
+
     /** Stops serving, closes every log (flushing it) and releases the data directory. */
     @Override
     public void close() {
@@ -275,6 +328,11 @@ public final class RafkaNode implements AutoCloseable {
             LOG.warn("closing servers: {}", e.toString());
         }
         cluster.ifPresent(c -> {
+            try {
+                c.pastry().close().await(10, TimeUnit.SECONDS); // tells the leaves, so they drop this node at once
+            } catch (Exception e) {
+                LOG.warn("leaving the pastry ring: {}", e.toString());
+            }
             c.ownership().close();
             c.peers().close();
         });

@@ -33,6 +33,11 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     public static NodeProcess start(Path dataDir, Map<String, String> settings) throws Exception {
+        return start(dataDir, settings, Map.of());
+    }
+
+    /** As {@link #start(Path, Map)}, with {@code RAFKA_*} environment variables (as a pod sets them) added. */
+    public static NodeProcess start(Path dataDir, Map<String, String> settings, Map<String, String> env) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"), "io.rafka.node.cli.RafkaCli", "start",
                 "--set", "data.dir=" + dataDir, "--set", "grpc.host=127.0.0.1", "--set", "grpc.port=0",
@@ -41,7 +46,9 @@ public final class NodeProcess implements AutoCloseable {
             cmd.add("--set");
             cmd.add(k + "=" + v);
         });
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process p = builder.start();
         List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<int[]> ports = new CompletableFuture<>();
         Thread reader = new Thread(() -> {

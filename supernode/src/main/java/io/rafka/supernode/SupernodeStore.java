@@ -7,6 +7,7 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.rafka.supernode.internal.Counter;
+import io.rafka.supernode.internal.GroupOps;
 import io.rafka.supernode.internal.LeaseOps;
 import io.rafka.supernode.internal.OffsetOps;
 import io.rafka.supernode.internal.OffsetOps.GroupOffsets;
@@ -16,7 +17,9 @@ import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +31,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.random.RandomGenerator;
 
 /**
- * The cluster's metadata: topics, node sessions, partition leases with epochs, producer ids and
- * committed offsets, kept in Hazelcast maps on the supernodes (full members, with backups) and used
+ * The cluster's metadata: topics, node sessions, partition leases with epochs, producer ids,
+ * committed offsets and consumer-group membership, kept in Hazelcast maps on the supernodes (full members, with backups) and used
  * the same way from lite members. See the package documentation for the session and lease model.
  *
  * <p>Every change is atomic per map entry ({@code putIfAbsent}, or an entry processor that decides
@@ -48,7 +51,8 @@ public final class SupernodeStore {
     static final String LEASES = "rafka.leases";
     static final String OFFSETS = "rafka.offsets";
     static final String COUNTERS = "rafka.counters";
-    private static final List<String> MAPS = List.of(TOPICS, SESSIONS, LEASES, OFFSETS, COUNTERS);
+    static final String GROUPS = "rafka.groups";
+    private static final List<String> MAPS = List.of(TOPICS, SESSIONS, LEASES, OFFSETS, COUNTERS, GROUPS);
 
     /** How many producer ids one store reserves from the cluster at a time. */
     public static final int PRODUCER_ID_BLOCK = 1_000;
@@ -63,6 +67,7 @@ public final class SupernodeStore {
     private final IMap<String, Lease> leases;
     private final IMap<String, GroupOffsets> offsets;
     private final IMap<String, Long> counters;
+    private final IMap<String, ConsumerGroup> groups;
     private final RandomGenerator sessionIds = new SecureRandom();
 
     private final Object producerIdLock = new Object();
@@ -76,6 +81,7 @@ public final class SupernodeStore {
         this.leases = hz.getMap(LEASES);
         this.offsets = hz.getMap(OFFSETS);
         this.counters = hz.getMap(COUNTERS);
+        this.groups = hz.getMap(GROUPS);
     }
 
     /**
@@ -343,15 +349,7 @@ public final class SupernodeStore {
     public void commit(String group, List<CommittedOffset> commits, boolean allowRewind) {
         Checks.requireBlockingAllowed("commit");
         Checks.requireNonEmpty(group, "group id");
-        Objects.requireNonNull(commits, "commits");
-        Set<String> partitions = new HashSet<>();
-        for (CommittedOffset commit : commits) {
-            Objects.requireNonNull(commit, () -> "a commit of group '" + group + "' is null");
-            if (!partitions.add(commit.topic() + "/" + commit.partition())) {
-                throw new IllegalArgumentException("partition " + commit.topic() + "/" + commit.partition()
-                        + " appears more than once in one commit of group '" + group + "'");
-            }
-        }
+        requireDistinct(group, commits);
         if (commits.isEmpty()) {
             return;
         }
@@ -378,7 +376,136 @@ public final class SupernodeStore {
                 .findFirst();
     }
 
+    // ------------------------------------------------------------------------- consumer groups
+
+    /**
+     * Joins (or, with a non-empty {@code memberId}, rejoins) a consumer group; see {@link
+     * ConsumerGroup#join}. The partitions the returned membership assigns are fenced in the offsets
+     * map before this returns, so a commit of their previous holder that was checked before the grant
+     * but lands after it is refused.
+     *
+     * @param newMemberId the id a new member gets (random, chosen by the caller)
+     * @throws GroupException UNKNOWN_MEMBER when {@code memberId} is not in the group
+     */
+    public Membership joinGroup(String group, String memberId, String newMemberId, String clientId, List<String> topics,
+                                Map<String, Integer> partitionCounts, int sessionTimeoutMs) {
+        Checks.requireBlockingAllowed("joinGroup");
+        Checks.requireNonEmpty(group, "group id");
+        Membership membership = groups.executeOnKey(group, new GroupOps.Join(group, memberId, newMemberId, clientId, topics,
+                partitionCounts, sessionTimeoutMs)).get();
+        fence(group, membership, -1);
+        return membership;
+    }
+
+    /**
+     * A member's heartbeat; see {@link ConsumerGroup#heartbeat}. Partitions granted after {@code
+     * generation} (news to the member) are fenced before this returns.
+     *
+     * @throws GroupException UNKNOWN_MEMBER or STALE_GENERATION
+     */
+    public Membership heartbeat(String group, String memberId, int generation, List<GroupPartition> revoked) {
+        Checks.requireBlockingAllowed("heartbeat");
+        Checks.requireNonEmpty(group, "group id");
+        Membership membership = groups.executeOnKey(group, new GroupOps.Heartbeat(group, memberId, generation, revoked)).get();
+        fence(group, membership, generation);
+        return membership;
+    }
+
+    /** Removes a member at once. @throws GroupException UNKNOWN_MEMBER */
+    public void leaveGroup(String group, String memberId) {
+        Checks.requireBlockingAllowed("leaveGroup");
+        Checks.requireNonEmpty(group, "group id");
+        groups.executeOnKey(group, new GroupOps.Leave(group, memberId)).get();
+        LOG.debug("member '{}' left group '{}'", memberId, group);
+    }
+
+    /** The group's membership after expiring timed-out members; empty when the group never had one. */
+    public Optional<GroupDescription> describeGroup(String group) {
+        Checks.requireBlockingAllowed("describeGroup");
+        Checks.requireNonEmpty(group, "group id");
+        return Optional.ofNullable(groups.executeOnKey(group, new GroupOps.Describe(group)).get());
+    }
+
+    /**
+     * Commits offsets as a group member: all or none, only if {@code generation} is the group's
+     * current one and the member holds every partition (checked on the groups map), and only if no
+     * partition was granted anew after {@code generation} (checked on the offsets map in the step that
+     * stores the commit, so a grant between the two steps cannot let a stale commit through).
+     *
+     * @throws GroupException        UNKNOWN_MEMBER, STALE_GENERATION or NOT_OWNER
+     * @throws OffsetRewindException if an offset is below the committed one and rewinding is not allowed
+     */
+    public void commitAsMember(String group, String memberId, int generation, List<CommittedOffset> commits,
+                               boolean allowRewind) {
+        Checks.requireBlockingAllowed("commitAsMember");
+        Checks.requireNonEmpty(group, "group id");
+        Checks.requireNonEmpty(memberId, "member id");
+        if (generation < 0) {
+            throw new IllegalArgumentException("a member's commit needs a generation >= 0, got " + generation);
+        }
+        requireDistinct(group, commits);
+        if (commits.isEmpty()) {
+            return;
+        }
+        List<GroupPartition> partitions = commits.stream().map(c -> new GroupPartition(c.topic(), c.partition())).toList();
+        groups.executeOnKey(group, new GroupOps.CheckCommit(group, memberId, generation, partitions)).get();
+        OffsetOps.CommitOutcome outcome = offsets.executeOnKey(group, new OffsetOps.Commit(commits, allowRewind, generation));
+        if (outcome instanceof OffsetOps.Fenced fenced) {
+            CommittedOffset attempted = fenced.attempted();
+            throw new GroupException(GroupException.Reason.STALE_GENERATION, "commit of member '" + memberId + "' in group '"
+                    + group + "' carries generation " + generation + ", but " + attempted.topic() + "/" + attempted.partition()
+                    + " was granted to a member in generation " + fenced.fence() + " meanwhile");
+        }
+        if (outcome instanceof OffsetOps.Rewound rewound) {
+            CommittedOffset attempted = rewound.attempted();
+            throw new OffsetRewindException(group, attempted.topic(), attempted.partition(), attempted.offset(),
+                    rewound.committedOffset());
+        }
+    }
+
+    /**
+     * Removes timed-out members of the groups whose entries this member holds (a supernode's share of
+     * the periodic sweep; a lite member holds none), so their partitions move even when nobody calls.
+     *
+     * @return the groups where a member was removed
+     */
+    public List<String> expireGroups() {
+        Checks.requireBlockingAllowed("expireGroups");
+        List<String> expired = new ArrayList<>();
+        for (String group : groups.localKeySet(new GroupOps.Due())) {
+            if (groups.executeOnKey(group, new GroupOps.Expire(group)).get()) {
+                expired.add(group);
+            }
+        }
+        return expired;
+    }
+
+    /** Raises the offsets fences of partitions the membership shows granted after {@code knownGeneration}. */
+    private void fence(String group, Membership membership, int knownGeneration) {
+        Map<String, Integer> grants = new HashMap<>();
+        for (Membership.Assigned a : membership.assignment()) {
+            if (a.since() > knownGeneration) {
+                grants.put(a.partition().topic() + "/" + a.partition().partition(), a.since());
+            }
+        }
+        if (!grants.isEmpty()) {
+            offsets.executeOnKey(group, new OffsetOps.Fence(grants));
+        }
+    }
+
     // --------------------------------------------------------------------------------- internals
+
+    private static void requireDistinct(String group, List<CommittedOffset> commits) {
+        Objects.requireNonNull(commits, "commits");
+        Set<String> partitions = new HashSet<>();
+        for (CommittedOffset commit : commits) {
+            Objects.requireNonNull(commit, () -> "a commit of group '" + group + "' is null");
+            if (!partitions.add(commit.topic() + "/" + commit.partition())) {
+                throw new IllegalArgumentException("partition " + commit.topic() + "/" + commit.partition()
+                        + " appears more than once in one commit of group '" + group + "'");
+            }
+        }
+    }
 
     private long reserve(String counter, long count) {
         return counters.executeOnKey(counter, new Counter(count));

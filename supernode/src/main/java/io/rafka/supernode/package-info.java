@@ -50,5 +50,13 @@
  * per store instance), so both are unique across the cluster and across restarts of any node for as
  * long as some supernode keeps the maps. Committed offsets are one entry per consumer group, so a
  * commit of many partitions is all or nothing.
+ *
+ * <h2>Consumer groups</h2>
+ * A group's membership is one {@link io.rafka.supernode.ConsumerGroup} (a pure state machine, also
+ * used in memory by a standalone node) in the {@code rafka.groups} map, changed by one entry
+ * processor per call, which evaluates session expiry first. A member's commit is checked against it
+ * and then stored in the offsets map, whose entry also keeps per-partition fences (the generation of
+ * each partition's last grant, raised before the new holder hears of it), so a commit checked before a
+ * partition changed hands cannot land after the new holder read the committed offset.
  */
 package io.rafka.supernode;

@@ -34,6 +34,10 @@ final class GrpcProduceTransport implements ProduceTransport {
     private final Map<String, ManagedChannel[]> owners = new ConcurrentHashMap<>();
     private final Map<String, List<String>> ownerAddresses = new ConcurrentHashMap<>();
     private final Map<String, Boolean> refreshing = new ConcurrentHashMap<>();
+    /** Owner addresses this client could not reach (e.g. pod DNS names outside Kubernetes), until when (nanoTime). */
+    private final Map<String, Long> unreachable = new ConcurrentHashMap<>();
+    /** How long an owner that could not be reached is bypassed in favour of the bootstrap node. */
+    private static final long UNREACHABLE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     GrpcProduceTransport(ProducerConfig config) {
         this.config = config;
@@ -50,21 +54,45 @@ final class GrpcProduceTransport implements ProduceTransport {
         List<String> addresses = config.routeToOwner() ? ownerAddresses.get(topic) : null;
         if (addresses != null && request.getPartition() < addresses.size()) {
             String owner = addresses.get(request.getPartition());
-            if (!owner.isEmpty() && !owner.equals(config.bootstrap())) {
+            Long until = unreachable.get(owner);
+            if (until != null && System.nanoTime() - until > 0) {
+                unreachable.remove(owner, until);
+                until = null;
+            }
+            if (!owner.isEmpty() && !owner.equals(config.bootstrap()) && until == null) {
                 channel = owners.computeIfAbsent(owner, a -> Channels.open(a, config.connections()))[connection];
                 routed = true;
             }
         }
         boolean viaOwner = routed;
+        String target = routed ? addresses.get(request.getPartition()) : null;
         ClientCalls.asyncUnaryCall(
                 channel.newCall(BrokerGrpc.getProduceMethod(),
                         CallOptions.DEFAULT.withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)),
                 request, Rpc.callback((response, error) -> {
                     if (error != null && config.routeToOwner()) {
+                        if (viaOwner && unreachableError(error)) {
+                            unreachable.put(target, System.nanoTime() + UNREACHABLE_NANOS);
+                        }
                         forgetOwners(topic, viaOwner);
                     }
                     callback.accept(response, error);
                 }));
+    }
+
+    /** A failure to reach the node at all (name not resolvable, connection refused), as opposed to its answer. */
+    private static boolean unreachableError(Throwable error) {
+        io.grpc.Status status = io.grpc.Status.fromThrowable(error);
+        if (status.getCode() != io.grpc.Status.Code.UNAVAILABLE) {
+            return false;
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException || t instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        String d = String.valueOf(status.getDescription());
+        return d.contains("Unable to resolve host") || d.contains("Connection refused") || d.contains("io exception");
     }
 
     /** Drops the topic's owners after a failure and asks the bootstrap node again, once at a time. */

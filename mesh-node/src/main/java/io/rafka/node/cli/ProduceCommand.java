@@ -32,6 +32,9 @@ final class ProduceCommand implements Callable<Integer> {
     Integer partition;
     @Option(names = "--acks", defaultValue = "all", description = "none, leader or all (default ${DEFAULT-VALUE}).")
     String acks;
+    @Option(names = "--no-owner-routing", description = "Send every batch to the bootstrap node, which forwards it to the partition's owner (e.g. from outside Kubernetes, where pod addresses do not resolve).")
+    boolean noOwnerRouting;
+
     @Option(names = "--generate", description = "Instead of stdin, produce this many generated records.")
     Long generate;
     @Option(names = "--record-size", defaultValue = "100", description = "Value size of generated records, bytes (default ${DEFAULT-VALUE}).")
@@ -39,7 +42,8 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ProducerConfig config = ProducerConfig.builder(client.bootstrap).acks(parseAcks(acks)).build();
+        ProducerConfig config = ProducerConfig.builder(client.bootstrap).acks(parseAcks(acks))
+                .routeToOwner(!noOwnerRouting).build();
         AtomicLong acked = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         long sent = 0;

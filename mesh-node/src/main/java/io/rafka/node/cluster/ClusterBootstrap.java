@@ -34,22 +34,30 @@ public final class ClusterBootstrap {
     private ClusterBootstrap() {
     }
 
+    /** Joins once the seeds resolve (see {@link SeedResolution}: pods of a StatefulSet start together). */
     public static Future<Joined> join(String clusterName, String nodeName, ClusterConfig cc, VertxOptions options) {
-        Config hz = hazelcastConfig(clusterName, nodeName, cc);
+        return Future.fromCompletionStage(SeedResolution.await(cc, SeedResolution.Dns.SYSTEM))
+                .compose(seeds -> join(clusterName, nodeName, cc, seeds, options));
+    }
+
+    private static Future<Joined> join(String clusterName, String nodeName, ClusterConfig cc, SeedResolution seeds,
+                                       VertxOptions options) {
+        Config hz = hazelcastConfig(clusterName, nodeName, cc, seeds.members());
         HazelcastClusterManager manager = new HazelcastClusterManager(hz);
         options.getEventBusOptions().setHost(cc.host()).setPort(0);
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
-                .recover(err -> Future.failedFuture(diagnose(clusterName, cc, err)))
+                .recover(err -> Future.failedFuture(diagnose(clusterName, cc, seeds, err)))
                 .compose(vertx -> {
                     HazelcastInstance instance = manager.getHazelcastInstance();
-                    if (!cc.mayStartAlone() && instance.getCluster().getMembers().size() < 2) {
-                        return vertx.close().transform(v -> Future.failedFuture(diagnose(clusterName, cc, null)));
+                    if (!seeds.mayStartAlone() && instance.getCluster().getMembers().size() < 2) {
+                        return vertx.close().transform(v -> Future.failedFuture(diagnose(clusterName, cc, seeds, null)));
                     }
                     return Future.succeededFuture(new Joined(vertx, instance));
                 });
     }
 
-    static Config hazelcastConfig(String clusterName, String nodeName, ClusterConfig cc) {
+    /** The Hazelcast configuration; {@code members} are the seeds as resolved addresses ({@link SeedResolution#members}). */
+    static Config hazelcastConfig(String clusterName, String nodeName, ClusterConfig cc, List<String> members) {
         Config hz = ConfigUtil.loadConfig();
         hz.setClusterName(clusterName);
         hz.setInstanceName("rafka-" + nodeName + "-" + ProcessHandle.current().pid());
@@ -72,16 +80,16 @@ public final class ClusterBootstrap {
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
         join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(2);
-        cc.seeds().forEach(seed -> join.getTcpIpConfig().addMember(seed)); // one by one: ranges are not parsed
+        members.forEach(seed -> join.getTcpIpConfig().addMember(seed)); // one by one: ranges are not parsed
         SupernodeStore.configure(hz, cc.metadataBackups());
         return hz;
     }
 
     /** Why the node could not join: the seeds do not answer, or they answer as another cluster. */
-    private static ConfigException diagnose(String clusterName, ClusterConfig cc, Throwable err) {
+    private static ConfigException diagnose(String clusterName, ClusterConfig cc, SeedResolution seeds, Throwable err) {
         List<String> answering = new ArrayList<>();
         for (String seed : cc.seeds()) {
-            if (seed.equals(cc.address())) {
+            if (seeds.isSelf(seed)) {
                 continue;
             }
             int colon = seed.lastIndexOf(':');
@@ -93,13 +101,15 @@ public final class ClusterBootstrap {
             }
         }
         String detail = err == null ? "" : " (" + err.getMessage() + ")";
-        if (cc.seeds().isEmpty() || cc.seeds().stream().allMatch(s -> s.equals(cc.address()))) {
+        if (cc.seeds().isEmpty() || cc.seeds().stream().allMatch(seeds::isSelf)) {
             return new ConfigException("cluster start failed" + detail + "; a lite member (cluster.supernode=false) "
                     + "needs a supernode to join: list one in cluster.seeds");
         }
         if (answering.isEmpty()) {
+            String unresolved = seeds.unresolved().isEmpty() ? ""
+                    : "; " + seeds.unresolved() + " did not resolve within cluster.seed-wait-ms=" + cc.seedWait().toMillis();
             return new ConfigException("cannot join the cluster: none of cluster.seeds " + cc.seeds()
-                    + " could be reached" + detail);
+                    + " could be reached" + unresolved + detail);
         }
         return new ConfigException("cannot join the cluster: cluster.seeds " + answering + " answered but did not "
                 + "let this node in; they run a different cluster.name than '" + clusterName + "'" + detail);

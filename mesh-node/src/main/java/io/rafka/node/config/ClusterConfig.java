@@ -15,9 +15,11 @@ import java.util.List;
  * @param sessionTtl       how long the node's session (and so its partition leases) lives
  *                         without a renewal: the longest a dead owner blocks its partitions
  * @param failureDetection how long the cluster transport waits for a silent member's heartbeat
+ * @param seedWait         how long start-up waits for seed host names that do not resolve yet
+ *                         (the DNS records of pods starting at the same time appear late)
  */
 public record ClusterConfig(String host, int port, List<String> seeds, boolean supernode, int metadataBackups,
-                            Duration sessionTtl, Duration failureDetection) {
+                            Duration sessionTtl, Duration failureDetection, Duration seedWait) {
 
     public ClusterConfig {
         seeds = List.copyOf(seeds);

@@ -7,13 +7,17 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import io.rafka.cache.CacheConfig;
 import io.rafka.storage.scylla.ScyllaConfig;
 import java.time.Duration;
@@ -55,6 +59,9 @@ public record NodeConfig(
         Optional<ScyllaConfig> scylla,
         Optional<ClusterConfig> cluster) {
 
+    /** The ordinal a StatefulSet appends to its pods' names: {@code rafka-12} has ordinal 12. */
+    private static final Pattern ORDINAL = Pattern.compile("-(\\d{1,9})$");
+
     /** One configuration key: its dotted name, default, description and validating parser. */
     public record Key(String name, String defaultValue, String description, Function<String, Object> parser) {
         public String envName() {
@@ -71,9 +78,11 @@ public record NodeConfig(
             new Key("cluster.port", "5701", "Port of the cluster transport.", s -> range("cluster.port", s, 1, 65535)),
             new Key("cluster.seeds", "", "host:port of members to join through, separated by commas. A node listed in its own seeds may found the cluster; others must reach one.", s -> s),
             new Key("cluster.supernode", "true", "Hold cluster metadata (a Hazelcast full member); false = a lite member that holds none.", s -> bool("cluster.supernode", s)),
+            new Key("cluster.supernodes", "0", "Supernode count of a StatefulSet: when > 0, cluster.supernode is derived from the ordinal ending node.name (rafka-N is a supernode when N < this count). 0 = cluster.supernode decides.", s -> range("cluster.supernodes", s, 0, 1000)),
             new Key("cluster.metadata-backups", "1", "Synchronous backups of each metadata entry on other supernodes (1 survives the loss of any one supernode).", s -> range("cluster.metadata-backups", s, 0, 6)),
             new Key("cluster.session-ttl-ms", "2500", "Life of the node's session and partition leases without renewal: how long a dead owner blocks its partitions.", s -> longRange("cluster.session-ttl-ms", s, 500, 600_000)),
             new Key("cluster.failure-detection-ms", "5000", "How long the cluster transport waits for a silent member's heartbeat before removing it.", s -> longRange("cluster.failure-detection-ms", s, 2000, 600_000)),
+            new Key("cluster.seed-wait-ms", "30000", "How long start-up waits for host names in cluster.seeds to resolve (pods starting together) before joining through those that do.", s -> longRange("cluster.seed-wait-ms", s, 0, 3_600_000)),
             new Key("grpc.host", "0.0.0.0", "Interface the gRPC API listens on.", NodeConfig::nonEmpty),
             new Key("grpc.port", "9090", "Port of the gRPC API (0 = any free port).", s -> port("grpc.port", s)),
             new Key("grpc.advertised-address", "", "host:port clients should use to reach this node. Empty = grpc.host (or 127.0.0.1 for 0.0.0.0) and the bound port.", s -> s),
@@ -139,22 +148,26 @@ public record NodeConfig(
     public static NodeConfig load(Optional<Path> file, Map<String, String> env, Map<String, String> overrides) {
         Map<String, String> values = new LinkedHashMap<>();
         KEYS.forEach(k -> values.put(k.name(), k.defaultValue()));
+        Set<String> explicit = new HashSet<>();
         if (file.isPresent()) {
             Map<String, String> fromFile = readYaml(file.get());
             fromFile.forEach((k, v) -> {
                 requireKnown(k, "in " + file.get());
                 values.put(k, v);
+                explicit.add(k);
             });
         }
         for (Key k : KEYS) {
             String v = env.get(k.envName());
             if (v != null) {
                 values.put(k.name(), v);
+                explicit.add(k.name());
             }
         }
         overrides.forEach((k, v) -> {
             requireKnown(k, "as an override");
             values.put(k, v);
+            explicit.add(k);
         });
         Map<String, Object> parsed = new TreeMap<>();
         for (Key k : KEYS) {
@@ -178,13 +191,13 @@ public record NodeConfig(
         if (parsed.get("storage.engine").equals("scylla")) {
             scylla = Optional.of(scyllaConfig(parsed));
         }
-        Optional<ClusterConfig> cluster = Optional.empty();
-        if ((Boolean) parsed.get("cluster.enabled")) {
-            cluster = Optional.of(clusterConfig(parsed));
-        }
         String name = (String) parsed.get("node.name");
         if (name.isEmpty()) {
             name = hostName();
+        }
+        Optional<ClusterConfig> cluster = Optional.empty();
+        if ((Boolean) parsed.get("cluster.enabled")) {
+            cluster = Optional.of(clusterConfig(parsed, name, explicit.contains("cluster.supernode")));
         }
         return new NodeConfig(
                 name,
@@ -213,7 +226,7 @@ public record NodeConfig(
                 cluster);
     }
 
-    private static ClusterConfig clusterConfig(Map<String, Object> p) {
+    private static ClusterConfig clusterConfig(Map<String, Object> p, String nodeName, boolean supernodeExplicit) {
         List<String> seeds = new ArrayList<>();
         for (String seed : ((String) p.get("cluster.seeds")).split(",")) {
             String s = seed.trim();
@@ -233,9 +246,40 @@ public record NodeConfig(
                     + ") is private to one node");
         }
         long ttl = (Long) p.get("cluster.session-ttl-ms");
+        boolean supernode = supernode((Boolean) p.get("cluster.supernode"), supernodeExplicit,
+                (Integer) p.get("cluster.supernodes"), nodeName);
         return new ClusterConfig((String) p.get("cluster.host"), (Integer) p.get("cluster.port"), seeds,
-                (Boolean) p.get("cluster.supernode"), (Integer) p.get("cluster.metadata-backups"),
-                Duration.ofMillis(ttl), Duration.ofMillis((Long) p.get("cluster.failure-detection-ms")));
+                supernode, (Integer) p.get("cluster.metadata-backups"),
+                Duration.ofMillis(ttl), Duration.ofMillis((Long) p.get("cluster.failure-detection-ms")),
+                Duration.ofMillis((Long) p.get("cluster.seed-wait-ms")));
+    }
+
+    /**
+     * Whether the node is a supernode. With {@code cluster.supernodes} = n > 0, the pods of a
+     * StatefulSet decide it from their ordinal: {@code rafka-0} .. {@code rafka-(n-1)} are
+     * supernodes, every later pod a lite member, so one pod template serves every replica.
+     */
+    private static boolean supernode(boolean configured, boolean explicit, int supernodes, String nodeName) {
+        if (supernodes == 0) {
+            return configured;
+        }
+        Matcher m = ORDINAL.matcher(nodeName);
+        if (!m.find()) {
+            if (explicit) {
+                return configured;
+            }
+            throw new ConfigException("cluster.supernodes=" + supernodes + " derives cluster.supernode from the ordinal "
+                    + "at the end of node.name (rafka-0, rafka-1, ...), but node.name '" + nodeName + "' has none; "
+                    + "name the node like a StatefulSet pod or set cluster.supernode=true|false");
+        }
+        int ordinal = Integer.parseInt(m.group(1));
+        boolean derived = ordinal < supernodes;
+        if (explicit && derived != configured) {
+            throw new ConfigException("cluster.supernode=" + configured + " contradicts cluster.supernodes=" + supernodes
+                    + ": node.name '" + nodeName + "' has ordinal " + ordinal + ", which makes it "
+                    + (derived ? "a supernode" : "a lite member") + "; set only one of the two");
+        }
+        return derived;
     }
 
     private static ScyllaConfig scyllaConfig(Map<String, Object> p) {

@@ -3,9 +3,14 @@ package io.rafka.node.grpc;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.rafka.node.cluster.Cluster;
-import io.rafka.node.cluster.Peers;
+import io.rafka.node.cluster.ForwardTrail;
+import io.rafka.node.cluster.NextHop;
 import io.rafka.node.cluster.Ring;
+import io.rafka.node.group.GroupCoordinator;
 import io.rafka.node.metrics.NodeMetrics;
+import io.rafka.supernode.GroupDescription;
+import io.rafka.supernode.GroupPartition;
+import io.rafka.supernode.Membership;
 import io.rafka.node.partition.NotOwnerException;
 import io.rafka.storage.PartitionId;
 import io.rafka.supernode.Lease;
@@ -33,7 +38,16 @@ import io.rafka.proto.v1.FetchCommittedOffsetsRequest;
 import io.rafka.proto.v1.FetchCommittedOffsetsResponse;
 import io.rafka.proto.v1.FetchRequest;
 import io.rafka.proto.v1.FetchResponse;
+import io.rafka.proto.v1.DescribeGroupRequest;
+import io.rafka.proto.v1.DescribeGroupResponse;
+import io.rafka.proto.v1.GroupHeartbeatRequest;
+import io.rafka.proto.v1.GroupHeartbeatResponse;
+import io.rafka.proto.v1.GroupMember;
 import io.rafka.proto.v1.GroupsGrpc;
+import io.rafka.proto.v1.JoinGroupRequest;
+import io.rafka.proto.v1.JoinGroupResponse;
+import io.rafka.proto.v1.LeaveGroupRequest;
+import io.rafka.proto.v1.LeaveGroupResponse;
 import io.rafka.proto.v1.InitProducerRequest;
 import io.rafka.proto.v1.InitProducerResponse;
 import io.rafka.proto.v1.ListOffsetsRequest;
@@ -59,7 +73,6 @@ import io.rafka.storage.TimestampOffset;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcError;
-import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpcio.server.GrpcIoServer;
@@ -92,8 +105,11 @@ public final class GrpcApi {
     private final String clusterName;
     private final NodeMetrics metrics;
     private final Optional<Cluster> cluster;
+    private final GroupCoordinator groups;
 
-    public GrpcApi(Broker broker, NodeIdentity self, String clusterName, NodeMetrics metrics, Optional<Cluster> cluster) {
+    public GrpcApi(Broker broker, NodeIdentity self, String clusterName, NodeMetrics metrics, Optional<Cluster> cluster,
+                   GroupCoordinator groups) {
+        this.groups = groups;
         this.broker = broker;
         this.self = self;
         this.clusterName = clusterName;
@@ -117,10 +133,10 @@ public final class GrpcApi {
         unary(server, AdminGrpc.getListTopicsMethod(), this::listTopics);
         unary(server, AdminGrpc.getDescribeTopicMethod(), this::describeTopic);
         unary(server, AdminGrpc.getDescribeClusterMethod(), this::describeCluster);
-        for (MethodDescriptor<?, ?> m : List.of(GroupsGrpc.getJoinGroupMethod(), GroupsGrpc.getHeartbeatMethod(),
-                GroupsGrpc.getLeaveGroupMethod(), GroupsGrpc.getDescribeGroupMethod())) {
-            unimplemented(server, m);
-        }
+        unary(server, GroupsGrpc.getJoinGroupMethod(), this::joinGroup);
+        unary(server, GroupsGrpc.getHeartbeatMethod(), this::groupHeartbeat);
+        unary(server, GroupsGrpc.getLeaveGroupMethod(), this::leaveGroup);
+        unary(server, GroupsGrpc.getDescribeGroupMethod(), this::describeGroup);
     }
 
     // ---- plumbing ----
@@ -149,7 +165,7 @@ public final class GrpcApi {
 
     /**
      * A unary method about one partition: served here when this node owns the partition, else
-     * forwarded to the owner (cluster mode) and the owner's answer passed back.
+     * forwarded along the Pastry route towards the owner (cluster mode) and the answer passed back.
      */
     private <Q, R> void routed(GrpcIoServer server, MethodDescriptor<Q, R> method, Function<Q, String> topicOf,
                                Function<Q, CompletionStage<R>> body) {
@@ -157,8 +173,15 @@ public final class GrpcApi {
         server.callHandler(method, req -> req.handler(msg -> {
             Context ctx = Vertx.currentContext();
             CompletionStage<R> stage;
+            ForwardTrail trail;
             try {
-                stage = serveOrForward(req.headers().get(Peers.FORWARDED_BY), method, msg, body);
+                trail = ForwardTrail.parse(req.headers()::get);
+            } catch (BrokerException e) {
+                fail(name, req.response(), e);
+                return;
+            }
+            try {
+                stage = serveOrForward(trail, method, msg, body);
             } catch (BrokerException e) {
                 if (!unknownTopicInCluster(e, topicOf.apply(msg))) {
                     fail(name, req.response(), e);
@@ -166,7 +189,7 @@ public final class GrpcApi {
                 }
                 // a topic created on another node a moment ago: learn it from the supernodes, then serve
                 stage = lookUp(topicOf.apply(msg)).thenCompose(found -> found
-                        ? serveOrForward(req.headers().get(Peers.FORWARDED_BY), method, msg, body)
+                        ? serveOrForward(trail, method, msg, body)
                         : CompletableFuture.failedFuture(e));
             } catch (RuntimeException e) {
                 fail(name, req.response(), e);
@@ -182,17 +205,17 @@ public final class GrpcApi {
         }));
     }
 
-    private <Q, R> CompletionStage<R> serveOrForward(String forwardedBy, MethodDescriptor<Q, R> method, Q msg,
+    private <Q, R> CompletionStage<R> serveOrForward(ForwardTrail trail, MethodDescriptor<Q, R> method, Q msg,
                                                     Function<Q, CompletionStage<R>> body) {
         try {
             return body.apply(msg);
         } catch (NotOwnerException e) {
-            return forward(forwardedBy, method, msg, e);
+            return forward(trail, method, msg, e);
         }
     }
 
     @SuppressWarnings("unchecked")
-    private <Q, R> CompletionStage<R> retryHere(String forwardedBy, MethodDescriptor<Q, R> method, Q msg) {
+    private <Q, R> CompletionStage<R> retryHere(ForwardTrail trail, MethodDescriptor<Q, R> method, Q msg) {
         Function<Q, CompletionStage<R>> body;
         if (method == (MethodDescriptor<?, ?>) BrokerGrpc.getProduceMethod()) {
             body = q -> (CompletionStage<R>) produce((ProduceRequest) q);
@@ -203,7 +226,7 @@ public final class GrpcApi {
             return CompletableFuture.failedFuture(new BrokerException(BrokerException.Reason.UNAVAILABLE,
                     "the partition has just been opened on this node; retry"));
         }
-        return serveOrForward(forwardedBy, method, msg, body);
+        return serveOrForward(trail, method, msg, body);
     }
 
     /** NOT_FOUND for a topic this cluster node has not seen yet (its copy refreshes every tick). */
@@ -236,40 +259,46 @@ public final class GrpcApi {
         }));
     }
 
-    /** Sends a request for a partition this node does not serve to the partition's owner. */
-    private <Q, R> CompletionStage<R> forward(String forwardedBy, MethodDescriptor<Q, R> method, Q msg, NotOwnerException e) {
+    /**
+     * Sends a request for a partition this node does not serve one hop further towards its owner:
+     * to the next node of the Pastry route, or to the session ring's owner when Pastry has no usable
+     * hop or disagrees with the ring ({@link NextHop#choose}). Refused with UNAVAILABLE (clients
+     * retry) past {@link ForwardTrail#MAX_HOPS}, or when the only way on is back or to this node.
+     */
+    private <Q, R> CompletionStage<R> forward(ForwardTrail trail, MethodDescriptor<Q, R> method, Q msg, NotOwnerException e) {
         String where = e.topic().name() + "/" + e.partition();
         if (cluster.isEmpty()) {
             throw e;
         }
-        Optional<CompletionStage<Void>> opening = cluster.get().ownership().opening(e.topic().name(), e.partition());
+        Cluster c = cluster.get();
+        Optional<CompletionStage<Void>> opening = c.ownership().opening(e.topic().name(), e.partition());
         if (opening.isPresent()) {
             // this node has just taken the partition over: serve once its log is open
-            return opening.get().thenCompose(v -> retryHere(forwardedBy, method, msg));
+            return opening.get().thenCompose(v -> retryHere(trail, method, msg));
         }
-        if (forwardedBy != null) {
-            throw new BrokerException(BrokerException.Reason.UNAVAILABLE, "partition " + where + " is not served by node "
-                    + self.id() + " (forwarded here by node " + forwardedBy + "): it is moving between nodes; retry");
-        }
-        Optional<Ring.Member> owner = cluster.get().ownership().owner(e.topic().name(), e.partition());
-        if (owner.isEmpty() || owner.get().nodeId().equals(self.id())) {
-            throw new BrokerException(BrokerException.Reason.UNAVAILABLE, "partition " + where
-                    + " is being opened on node " + self.id() + "; retry");
-        }
-        metrics.forwarded(method.getBareMethodName());
-        return cluster.get().peers().call(owner.get().grpcAddress(), method, msg);
+        return nextHop(c, trail, e.topic().name(), e.partition()).thenCompose(hop -> {
+            if (hop instanceof NextHop.Refuse r) {
+                return CompletableFuture.failedFuture(new BrokerException(BrokerException.Reason.UNAVAILABLE, "partition "
+                        + where + " is not served by node " + self.id() + (trail.hops() == 0 ? "" : " (forwarded here by node "
+                        + trail.previous() + ")") + ": " + r.reason() + "; retry"));
+            }
+            NextHop.Forward f = (NextHop.Forward) hop;
+            metrics.forwarded(method.getBareMethodName(), trail.hops() + 1, f.via().label());
+            return c.peers().call(f.to().grpcAddress(), method, msg, trail.next(self.id(), f.closerOnly()));
+        });
+    }
+
+    /** The next hop towards a partition's owner: Pastry's route (taken on the peer's context), checked against the ring. */
+    private CompletionStage<NextHop> nextHop(Cluster c, ForwardTrail trail, String topic, int partition) {
+        return c.pastry().route(Ring.key(topic, partition), trail.closerOnly()).toCompletionStage()
+                .thenApply(decision -> NextHop.choose(self.id(), trail, decision, c.ownership().owner(topic, partition),
+                        c.ownership().ring()));
     }
 
     private void fail(String method, GrpcServerResponse<?, ?> response, Throwable error) {
         Statuses.Failure f = Statuses.of(error);
         metrics.failed(method, f.status().name());
         response.status(f.status()).statusMessage(f.message()).end();
-    }
-
-    private static <Q, R> void unimplemented(GrpcIoServer server, MethodDescriptor<Q, R> method) {
-        server.callHandler(method, req -> req.handler(msg -> req.response().status(GrpcStatus.UNIMPLEMENTED)
-                .statusMessage(method.getBareMethodName() + " is served in cluster mode; this node runs standalone")
-                .end()));
     }
 
     private static void onContext(Context ctx, Runnable action) {
@@ -353,12 +382,18 @@ public final class GrpcApi {
             }
             CompletionStage<FetchResponse> forwarded;
             try {
-                forwarded = forward(req.headers().get(Peers.FORWARDED_BY), BrokerGrpc.getFetchMethod(), msg, e);
+                forwarded = forward(ForwardTrail.parse(req.headers()::get), BrokerGrpc.getFetchMethod(), msg, e);
             } catch (RuntimeException refused) {
                 fail("Fetch", response, refused);
                 return;
             }
+            // the client may give up (cancel) while the owner answers: then there is nothing to write
+            boolean[] cancelled = {false};
+            req.errorHandler(error -> cancelled[0] = true);
             forwarded.whenComplete((resp, err) -> onContext(ctx, () -> {
+                if (cancelled[0]) {
+                    return;
+                }
                 if (err != null) {
                     fail("Fetch", response, err);
                 } else {
@@ -439,11 +474,18 @@ public final class GrpcApi {
                 }));
                 return;
             }
-            if (cluster.isEmpty() || req.headers().get(Peers.FORWARDED_BY) != null) {
+            if (cluster.isEmpty()) {
                 redirect(req.response(), e);
-            } else {
-                proxySubscription(req, msg, e);
+                return;
             }
+            ForwardTrail trail;
+            try {
+                trail = ForwardTrail.parse(req.headers()::get);
+            } catch (BrokerException invalid) {
+                fail("Subscribe", req.response(), invalid);
+                return;
+            }
+            proxySubscription(req, msg, e, trail);
             return;
         } catch (RuntimeException e) {
             fail("Subscribe", req.response(), e);
@@ -462,53 +504,68 @@ public final class GrpcApi {
     }
 
     /**
-     * Relays a subscription to the partition's owner: each message from the owner is written to
-     * the client, and the next one asked for only when the client's stream can take it, so the
-     * relay buffers at most one message. The owner's final status is passed on.
+     * Relays a subscription one hop towards the partition's owner (the hop chosen as for unary
+     * requests): each message from upstream is written to the client, and the next one asked for
+     * only when the client's stream can take it, so the relay buffers at most one message. The
+     * upstream's final status is passed on; a subscription that cannot go further is redirected.
      */
     private void proxySubscription(GrpcServerRequest<SubscribeRequest, SubscribeResponse> req, SubscribeRequest msg,
-                                   NotOwnerException e) {
-        Optional<Ring.Member> owner = cluster.get().ownership().owner(e.topic().name(), e.partition())
-                .filter(m -> !m.nodeId().equals(self.id()));
-        if (owner.isEmpty()) {
-            redirect(req.response(), e);
-            return;
-        }
+                                   NotOwnerException e, ForwardTrail trail) {
         Context ctx = Vertx.currentContext();
+        Cluster c = cluster.get();
         GrpcServerResponse<SubscribeRequest, SubscribeResponse> response = req.response();
-        metrics.forwarded("Subscribe");
         io.grpc.ClientCall<SubscribeRequest, SubscribeResponse>[] call = new io.grpc.ClientCall[1];
-        call[0] = cluster.get().peers().stream(owner.get().grpcAddress(), BrokerGrpc.getSubscribeMethod(), msg,
-                new io.grpc.ClientCall.Listener<>() {
-                    @Override
-                    public void onMessage(SubscribeResponse m) {
-                        onContext(ctx, () -> {
-                            response.write(m);
-                            if (response.writeQueueFull()) {
-                                response.drainHandler(v -> call[0].request(1));
-                            } else {
-                                call[0].request(1);
-                            }
-                        });
-                    }
+        boolean[] gone = {false};
+        req.errorHandler(error -> {
+            gone[0] = true;
+            if (call[0] != null) {
+                call[0].cancel("the subscriber went away", null);
+            }
+        });
+        nextHop(c, trail, e.topic().name(), e.partition()).whenComplete((hop, err) -> onContext(ctx, () -> {
+            if (gone[0]) {
+                return;
+            }
+            if (err != null) {
+                fail("Subscribe", response, err);
+                return;
+            }
+            if (!(hop instanceof NextHop.Forward f)) {
+                redirect(response, e);
+                return;
+            }
+            metrics.forwarded("Subscribe", trail.hops() + 1, f.via().label());
+            call[0] = c.peers().stream(f.to().grpcAddress(), BrokerGrpc.getSubscribeMethod(), msg,
+                    trail.next(self.id(), f.closerOnly()), new io.grpc.ClientCall.Listener<>() {
+                        @Override
+                        public void onMessage(SubscribeResponse m) {
+                            onContext(ctx, () -> {
+                                response.write(m);
+                                if (response.writeQueueFull()) {
+                                    response.drainHandler(v -> call[0].request(1));
+                                } else {
+                                    call[0].request(1);
+                                }
+                            });
+                        }
 
-                    @Override
-                    public void onClose(io.grpc.Status status, io.grpc.Metadata trailers) {
-                        onContext(ctx, () -> {
-                            if (status.isOk()) {
-                                response.end();
-                            } else {
-                                fail("Subscribe", response, status.asRuntimeException(trailers));
-                            }
-                        });
-                    }
-                });
-        call[0].request(1);
-        req.errorHandler(error -> call[0].cancel("the subscriber went away", null));
+                        @Override
+                        public void onClose(io.grpc.Status status, io.grpc.Metadata trailers) {
+                            onContext(ctx, () -> {
+                                if (status.isOk()) {
+                                    response.end();
+                                } else {
+                                    fail("Subscribe", response, status.asRuntimeException(trailers));
+                                }
+                            });
+                        }
+                    });
+            call[0].request(1);
+        }));
     }
 
     /**
-     * A subscription that cannot be relayed (it was relayed here already) is answered with
+     * A subscription that cannot be relayed further (see {@link NextHop#choose}) is answered with
      * FAILED_PRECONDITION and the owner's address in the {@value #OWNER_TRAILER} trailer (a client
      * may subscribe there directly); UNAVAILABLE when no owner is known yet.
      */
@@ -635,10 +692,7 @@ public final class GrpcApi {
 
     private CompletionStage<CommitOffsetsResponse> commitOffsets(CommitOffsetsRequest req) {
         String group = Names.checkGroup(req.getGroup());
-        if (req.getGeneration() != -1) {
-            throw new BrokerException(BrokerException.Reason.ABORTED, "generation " + req.getGeneration()
-                    + " of group '" + group + "' is not current: the group has no members on a standalone node; commit with generation -1");
-        }
+        checkCommitter(req);
         if (req.getOffsetsCount() == 0) {
             throw BrokerException.invalid("commit carries no offsets");
         }
@@ -655,6 +709,12 @@ public final class GrpcApi {
                         + " characters, the limit is 4096");
             }
             commits.add(new LocalMetadata.CommittedOffset(c.getTopic(), c.getPartition(), c.getOffset(), c.getMetadata(), now));
+        }
+        if (req.getGeneration() >= 0) {
+            return broker.onWorker(() -> {
+                groups.commit(group, req.getMemberId(), req.getGeneration(), commits, req.getAllowRewind());
+                return CommitOffsetsResponse.getDefaultInstance();
+            });
         }
         return broker.commit(group, commits, req.getAllowRewind()).thenApply(v -> CommitOffsetsResponse.getDefaultInstance());
     }
@@ -682,6 +742,83 @@ public final class GrpcApi {
     private static CommittedOffset toProto(LocalMetadata.CommittedOffset c) {
         return CommittedOffset.newBuilder().setTopic(c.topic()).setPartition(c.partition()).setOffset(c.offset())
                 .setMetadata(c.metadata()).setCommitTime(c.commitTime()).build();
+    }
+
+    /** A member's commit names its generation and member id; a simple commit (generation -1) neither. */
+    private static void checkCommitter(CommitOffsetsRequest req) {
+        if (req.getGeneration() < -1) {
+            throw BrokerException.invalid("generation must be -1 (a simple commit) or a group generation >= 0, was "
+                    + req.getGeneration());
+        }
+        if (req.getGeneration() >= 0 && req.getMemberId().isEmpty()) {
+            throw BrokerException.invalid("a commit with generation " + req.getGeneration()
+                    + " needs the member_id JoinGroup returned; commit with generation -1 without a membership");
+        }
+        if (req.getGeneration() == -1 && !req.getMemberId().isEmpty()) {
+            throw BrokerException.invalid("member_id '" + req.getMemberId() + "' needs the member's generation; "
+                    + "a simple commit (generation -1) carries no member_id");
+        }
+    }
+
+    // ---- Groups service ----
+
+    private CompletionStage<JoinGroupResponse> joinGroup(JoinGroupRequest req) {
+        return broker.onWorker(() -> {
+            Membership m = groups.join(req.getGroup(), req.getMemberId(), req.getTopicsList(), req.getSessionTimeoutMs(),
+                    req.getClientId());
+            return JoinGroupResponse.newBuilder().setMemberId(m.memberId()).setGeneration(m.generation())
+                    .addAllAssignment(toProto(m.partitions())).addAllRevoke(toProto(m.revoke()))
+                    .setHeartbeatIntervalMs(m.heartbeatIntervalMs()).build();
+        });
+    }
+
+    private CompletionStage<GroupHeartbeatResponse> groupHeartbeat(GroupHeartbeatRequest req) {
+        List<GroupPartition> revoked = fromProto(req.getRevokedList());
+        return broker.onWorker(() -> {
+            Membership m = groups.heartbeat(req.getGroup(), req.getMemberId(), req.getGeneration(), revoked);
+            return GroupHeartbeatResponse.newBuilder().setGeneration(m.generation())
+                    .addAllAssignment(toProto(m.partitions())).addAllRevoke(toProto(m.revoke()))
+                    .setHeartbeatIntervalMs(m.heartbeatIntervalMs()).build();
+        });
+    }
+
+    private CompletionStage<LeaveGroupResponse> leaveGroup(LeaveGroupRequest req) {
+        return broker.onWorker(() -> {
+            groups.leave(req.getGroup(), req.getMemberId());
+            return LeaveGroupResponse.getDefaultInstance();
+        });
+    }
+
+    private CompletionStage<DescribeGroupResponse> describeGroup(DescribeGroupRequest req) {
+        return broker.onWorker(() -> {
+            GroupDescription d = groups.describe(req.getGroup());
+            DescribeGroupResponse.Builder b = DescribeGroupResponse.newBuilder().setGroup(d.group())
+                    .setGeneration(d.generation()).setState(d.state().name().toLowerCase(java.util.Locale.ROOT));
+            for (GroupDescription.Member m : d.members()) {
+                b.addMembers(GroupMember.newBuilder().setMemberId(m.memberId()).setClientId(m.clientId())
+                        .addAllAssignment(toProto(m.assignment())).addAllRevoking(toProto(m.revoking()))
+                        .addAllPending(toProto(m.pending())).addAllTopics(m.topics())
+                        .setSessionTimeoutMs(m.sessionTimeoutMs()));
+            }
+            return b.build();
+        });
+    }
+
+    private static List<TopicPartition> toProto(List<GroupPartition> partitions) {
+        return partitions.stream().map(p -> TopicPartition.newBuilder().setTopic(p.topic()).setPartition(p.partition())
+                .build()).toList();
+    }
+
+    private static List<GroupPartition> fromProto(List<TopicPartition> partitions) {
+        List<GroupPartition> out = new ArrayList<>(partitions.size());
+        for (TopicPartition tp : partitions) {
+            Names.checkTopic(tp.getTopic());
+            if (tp.getPartition() < 0) {
+                throw BrokerException.invalid("partition of topic '" + tp.getTopic() + "' must be >= 0, was " + tp.getPartition());
+            }
+            out.add(new GroupPartition(tp.getTopic(), tp.getPartition()));
+        }
+        return out;
     }
 
     // ---- Admin service ----

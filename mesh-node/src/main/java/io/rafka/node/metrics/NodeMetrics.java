@@ -66,14 +66,19 @@ public final class NodeMetrics implements AutoCloseable {
         fetchedBytes.increment(bytes);
     }
 
-    /** Counts a request answered with a non-OK gRPC status. */
-    /** A request for a partition owned elsewhere, forwarded to its owner. */
-    public void forwarded(String method) {
-        forwards.computeIfAbsent(method, k -> Counter.builder("rafka_forwarded_requests")
-                .description("Requests forwarded to the partition's owner").tag("method", method)
+    /**
+     * A request for a partition owned elsewhere, forwarded one hop towards its owner: {@code hop}
+     * is the number of this hop (1 = forwarded by the node the client asked), {@code via} the view
+     * that chose it ({@code pastry} or {@code ring}).
+     */
+    public void forwarded(String method, int hop, String via) {
+        forwards.computeIfAbsent(method + "/" + hop + "/" + via, k -> Counter.builder("rafka_forwarded_requests")
+                .description("Requests forwarded towards the partition's owner, by hop number and chosen by")
+                .tag("method", method).tag("hop", Integer.toString(hop)).tag("via", via)
                 .register(registry)).increment();
     }
 
+    /** Counts a request answered with a non-OK gRPC status. */
     public void failed(String method, String status) {
         errors.computeIfAbsent(method + "/" + status, k -> Counter.builder("rafka_request_errors")
                 .description("Requests answered with an error status").tag("method", method).tag("status", status)

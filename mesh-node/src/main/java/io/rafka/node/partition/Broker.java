@@ -216,10 +216,17 @@ public final class Broker implements AutoCloseable {
         return partition(topicName, partition).append(batch, durability);
     }
 
-    /** Reads from an offset that must lie in [earliest, latest]. */
+    /**
+     * Reads from an offset that must lie in [earliest, latest]. A read that fails because the
+     * partition stopped being served here meanwhile (its log was closed as it moved to another node)
+     * is UNAVAILABLE, which clients retry, not an internal error.
+     */
     public CompletionStage<LogSlice> read(Partition p, long offset, int maxBytes) {
         checkOffset(p, offset);
-        return p.read(offset, maxBytes);
+        return p.read(offset, maxBytes).exceptionallyCompose(err -> CompletableFuture.failedFuture(
+                partitions.get(p.id()) == p ? err : new BrokerException(BrokerException.Reason.UNAVAILABLE, "partition "
+                        + p.id().topic() + "/" + p.id().partition() + " stopped being served by this node while it was read "
+                        + "(it is moving to another node); retry")));
     }
 
     /** OUT_OF_RANGE naming both bounds when {@code offset} is outside [earliest, latest]. */

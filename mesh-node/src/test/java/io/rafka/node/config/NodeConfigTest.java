@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -106,5 +107,79 @@ class NodeConfigTest {
                 .hasMessageContaining("cluster.seeds must be between 1 and 65535, was 99999");
         assertThatThrownBy(() -> NodeConfig.load(Optional.empty(), Map.of(), Map.of("cluster.session-ttl-ms", "10")))
                 .hasMessageContaining("cluster.session-ttl-ms must be between 500 and 600000, was 10");
+    }
+
+    private static NodeConfig clusterNode(Map<String, String> env, Map<String, String> overrides) {
+        Map<String, String> all = new HashMap<>(Map.of("cluster.enabled", "true", "storage.engine", "scylla"));
+        all.putAll(overrides);
+        return NodeConfig.load(Optional.empty(), env, all);
+    }
+
+    private static boolean supernode(String podName, int supernodes) {
+        return clusterNode(Map.of("RAFKA_NODE_NAME", podName, "RAFKA_CLUSTER_SUPERNODES", String.valueOf(supernodes)), Map.of())
+                .cluster().orElseThrow().supernode();
+    }
+
+    @Test
+    void podsBelowTheSupernodeCountAreSupernodesAndTheRestLiteMembers() {
+        assertThat(supernode("rafka-0", 1)).isTrue();
+        assertThat(supernode("rafka-1", 1)).isFalse();
+        assertThat(supernode("rafka-0", 3)).isTrue();
+        assertThat(supernode("rafka-2", 3)).isTrue();
+        assertThat(supernode("rafka-3", 3)).isFalse();
+        assertThat(supernode("my-release-rafka-12", 3)).as("only the last dash-separated number counts").isFalse();
+        assertThat(supernode("shard-7-rafka-2", 3)).isTrue();
+    }
+
+    @Test
+    void withoutASupernodeCountTheFlagDecidesWhateverTheName() {
+        NodeConfig c = clusterNode(Map.of("RAFKA_NODE_NAME", "rafka-5"), Map.of());
+        assertThat(c.cluster().orElseThrow().supernode()).as("cluster.supernode defaults to true").isTrue();
+        NodeConfig lite = clusterNode(Map.of("RAFKA_NODE_NAME", "rafka-0"), Map.of("cluster.supernode", "false"));
+        assertThat(lite.cluster().orElseThrow().supernode()).isFalse();
+    }
+
+    @Test
+    void aSupernodeCountWithANameWithoutOrdinalFailsNamingBothSettings() {
+        assertThatThrownBy(() -> clusterNode(Map.of("RAFKA_NODE_NAME", "broker", "RAFKA_CLUSTER_SUPERNODES", "3"), Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cluster.supernodes=3")
+                .hasMessageContaining("node.name 'broker' has none")
+                .hasMessageContaining("cluster.supernode=true|false");
+        assertThatThrownBy(() -> clusterNode(Map.of("RAFKA_NODE_NAME", "rafka-x", "RAFKA_CLUSTER_SUPERNODES", "1"), Map.of()))
+                .hasMessageContaining("node.name 'rafka-x' has none");
+    }
+
+    @Test
+    void anExplicitFlagServesANameWithoutOrdinalButMayNotContradictOne() {
+        NodeConfig c = clusterNode(Map.of("RAFKA_NODE_NAME", "broker", "RAFKA_CLUSTER_SUPERNODES", "3"),
+                Map.of("cluster.supernode", "false"));
+        assertThat(c.cluster().orElseThrow().supernode()).isFalse();
+        NodeConfig agreeing = clusterNode(Map.of("RAFKA_NODE_NAME", "rafka-0", "RAFKA_CLUSTER_SUPERNODES", "3"),
+                Map.of("cluster.supernode", "true"));
+        assertThat(agreeing.cluster().orElseThrow().supernode()).isTrue();
+        assertThatThrownBy(() -> clusterNode(Map.of("RAFKA_NODE_NAME", "rafka-4", "RAFKA_CLUSTER_SUPERNODES", "3"),
+                Map.of("cluster.supernode", "true")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cluster.supernode=true contradicts cluster.supernodes=3")
+                .hasMessageContaining("'rafka-4' has ordinal 4, which makes it a lite member");
+    }
+
+    @Test
+    void theSupernodeCountIsValidatedAndIgnoredOutsideClusterMode() {
+        assertThatThrownBy(() -> NodeConfig.load(Optional.empty(), Map.of("RAFKA_CLUSTER_SUPERNODES", "-1"), Map.of()))
+                .hasMessageContaining("cluster.supernodes must be between 0 and 1000, was -1");
+        NodeConfig standalone = NodeConfig.load(Optional.empty(),
+                Map.of("RAFKA_NODE_NAME", "broker", "RAFKA_CLUSTER_SUPERNODES", "3"), Map.of());
+        assertThat(standalone.cluster()).isEmpty();
+    }
+
+    @Test
+    void theSeedWaitIsParsed() {
+        assertThat(clusterNode(Map.of(), Map.of()).cluster().orElseThrow().seedWait().toMillis()).isEqualTo(30_000);
+        assertThat(clusterNode(Map.of("RAFKA_CLUSTER_SEED_WAIT_MS", "0"), Map.of()).cluster().orElseThrow().seedWait())
+                .isZero();
+        assertThatThrownBy(() -> clusterNode(Map.of(), Map.of("cluster.seed-wait-ms", "-5")))
+                .hasMessageContaining("cluster.seed-wait-ms must be between 0 and 3600000, was -5");
     }
 }

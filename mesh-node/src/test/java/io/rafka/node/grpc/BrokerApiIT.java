@@ -19,9 +19,7 @@ import io.rafka.proto.v1.DescribeTopicRequest;
 import io.rafka.proto.v1.FetchCommittedOffsetsRequest;
 import io.rafka.proto.v1.FetchRequest;
 import io.rafka.proto.v1.FetchResponse;
-import io.rafka.proto.v1.GroupsGrpc;
 import io.rafka.proto.v1.InitProducerRequest;
-import io.rafka.proto.v1.JoinGroupRequest;
 import io.rafka.proto.v1.ListOffsetsRequest;
 import io.rafka.proto.v1.ListTopicsRequest;
 import io.rafka.proto.v1.OffsetCommit;
@@ -316,8 +314,8 @@ class BrokerApiIT {
         node = TestNode.start(dir);
         assertThat(committed("g1", "c", 1)).isEqualTo(10);
         assertStatus(() -> node.offsets().commitOffsets(CommitOffsetsRequest.newBuilder().setGroup("g1").setGeneration(3)
-                .addOffsets(OffsetCommit.newBuilder().setTopic("c").setPartition(0).setOffset(1)).build()),
-                Status.Code.ABORTED, "generation 3");
+                .setMemberId("m-1").addOffsets(OffsetCommit.newBuilder().setTopic("c").setPartition(0).setOffset(1)).build()),
+                Status.Code.ABORTED, "member 'm-1' is not in group 'g1'");
     }
 
     void commit(String group, String topic, int partition, long offset, boolean rewind) {
@@ -435,12 +433,6 @@ class BrokerApiIT {
                 .getOffset()).isZero();
         assertStatus(() -> node.broker().fetch(FetchRequest.newBuilder().setTopic("big").setMaxBytes(1 << 30).build()),
                 Status.Code.INVALID_ARGUMENT, "limit of 8388608");
-    }
-
-    @Test
-    void groupMembershipIsUnimplementedOnAStandaloneNode() {
-        assertStatus(() -> GroupsGrpc.newBlockingStub(node.channel).joinGroup(JoinGroupRequest.newBuilder().setGroup("g").build()),
-                Status.Code.UNIMPLEMENTED, "cluster mode");
     }
 
     @Test

@@ -117,6 +117,10 @@ final class Mesh implements AutoCloseable {
         return "127.0.0.1:" + nodes[i].grpcPort();
     }
 
+    ManagedChannel channel(int i) {
+        return channels[i];
+    }
+
     BrokerGrpc.BrokerBlockingStub broker(int i) {
         return BrokerGrpc.newBlockingStub(channels[i]).withDeadlineAfter(30, TimeUnit.SECONDS);
     }

@@ -2,6 +2,9 @@ package io.rafka.supernode.internal;
 
 import com.hazelcast.map.EntryProcessor;
 import io.rafka.supernode.CommittedOffset;
+import io.rafka.supernode.ConsumerGroup;
+import io.rafka.supernode.GroupException;
+import io.rafka.supernode.Membership;
 import io.rafka.supernode.Lease;
 import io.rafka.supernode.LeaseResult;
 import io.rafka.supernode.NodeSession;
@@ -12,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The processors' decisions on plain map entries; the Hazelcast behaviour is covered by the *IT tests. */
 class ProcessorsTest {
@@ -91,6 +95,55 @@ class ProcessorsTest {
 
         assertThat(outcome).isEqualTo(new OffsetOps.Rewound(new CommittedOffset("t", 0, 8, "", 0), 9));
         assertThat(entry.getValue()).isSameAs(stored);
+    }
+
+    @Test
+    void aMembersCommitOfAPartitionGrantedAfterItsGenerationIsFencedAndStoresNothing() {
+        Map.Entry<String, OffsetOps.GroupOffsets> entry = entry(null);
+        new OffsetOps.Fence(Map.of("t/0", 5)).process(entry);
+        new OffsetOps.Fence(Map.of("t/0", 3)).process(entry); // a late, lower fence does not lower it
+        OffsetOps.GroupOffsets fenced = entry.getValue();
+
+        OffsetOps.CommitOutcome stale = new OffsetOps.Commit(
+                List.of(new CommittedOffset("t", 1, 4, "", 0), new CommittedOffset("t", 0, 8, "", 0)), false, 4).process(entry);
+
+        assertThat(stale).isEqualTo(new OffsetOps.Fenced(new CommittedOffset("t", 0, 8, "", 0), 5));
+        assertThat(entry.getValue()).isSameAs(fenced);
+        assertThat(new OffsetOps.Commit(List.of(new CommittedOffset("t", 0, 8, "", 0)), false, 5).process(entry))
+                .isEqualTo(new OffsetOps.Committed());
+        assertThat(new OffsetOps.Commit(List.of(new CommittedOffset("t", 0, 9, "", 0)), false).process(entry))
+                .as("a simple commit passes every fence").isEqualTo(new OffsetOps.Committed());
+        assertThat(entry.getValue().fences()).isEqualTo(Map.of("t/0", 5));
+
+        new OffsetOps.DropTopic("t").process(entry);
+        assertThat(entry.getValue()).as("offsets and fences of a deleted topic go").isNull();
+    }
+
+    @Test
+    void aRefusedGroupCallStillStoresTheExpiryItEvaluated() {
+        ConsumerGroup group = new ConsumerGroup("g");
+        group.join("", "old", "c", List.of("t"), Map.of("t", 4), 6_000, 0); // a session that began at the epoch
+        Map.Entry<String, ConsumerGroup> entry = entry(group);
+        GroupOps.Heartbeat heartbeat = new GroupOps.Heartbeat("g", "old", 1, List.of());
+
+        GroupOps.Outcome<Membership> refused = heartbeat.process(entry); // runs on the wall clock, long after
+
+        assertThatThrownBy(refused::get).isInstanceOfSatisfying(GroupException.class,
+                e -> assertThat(e.reason()).isEqualTo(GroupException.Reason.UNKNOWN_MEMBER));
+        assertThat(entry.getValue().describe().members()).as("the expired member's removal was written").isEmpty();
+        assertThat(heartbeat.getBackupProcessor()).as("and goes to the backups").isNotNull();
+    }
+
+    @Test
+    void aCallOnAGroupWithoutStateStoresNothing() {
+        Map.Entry<String, ConsumerGroup> entry = entry(null);
+
+        GroupOps.Describe describe = new GroupOps.Describe("none");
+        assertThat(describe.process(entry).get()).isNull();
+        assertThatThrownBy(() -> new GroupOps.Leave("none", "m").process(entry).get()).isInstanceOf(GroupException.class);
+
+        assertThat(entry.getValue()).isNull();
+        assertThat(describe.getBackupProcessor()).isNull();
     }
 
     @Test
