@@ -147,7 +147,7 @@ public final class Ownership implements AutoCloseable {
     /** Runs a tick now (for example after a topic was created here). */
     public void nudge() {
         if (!closed) {
-            ticker.execute(this::tickSafely);
+            onTicker(this::tickSafely);
         }
     }
 
@@ -323,7 +323,8 @@ public final class Ownership implements AutoCloseable {
                 held.remove(id, h);
                 h.opened.completeExceptionally(err);
                 if (!(unwrap(err) instanceof FencedException)) {
-                    store.release(key, session);
+                    // a blocking supernode call: not on the storage thread that completed the open
+                    onTicker(() -> store.release(key, session));
                 }
                 return;
             }
@@ -342,9 +343,18 @@ public final class Ownership implements AutoCloseable {
                 LOG.warn("closing {} failed: {}", id, err.toString());
             }
             if (!topicGone) {
-                ticker.execute(() -> store.release(leaseKey(h.topic, h.partition), session));
+                onTicker(() -> store.release(leaseKey(h.topic, h.partition), session));
             }
         });
+    }
+
+    /** Runs a blocking supernode call on the ownership thread; dropped once ownership is closed (close releases all). */
+    private void onTicker(Runnable call) {
+        try {
+            ticker.execute(call);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            LOG.debug("ownership closed; {} dropped", call);
+        }
     }
 
     /** The lease key of a partition: the topic's storage name (incarnation included) and index. */

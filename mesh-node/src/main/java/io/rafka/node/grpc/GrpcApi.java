@@ -210,23 +210,13 @@ public final class GrpcApi {
         try {
             return body.apply(msg);
         } catch (NotOwnerException e) {
+            Optional<CompletionStage<Void>> opening = cluster.flatMap(c -> c.ownership().opening(e.topic().name(), e.partition()));
+            if (opening.isPresent()) {
+                // this node has just taken the partition over: serve once its log is open
+                return opening.get().thenCompose(v -> serveOrForward(trail, method, msg, body));
+            }
             return forward(trail, method, msg, e);
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private <Q, R> CompletionStage<R> retryHere(ForwardTrail trail, MethodDescriptor<Q, R> method, Q msg) {
-        Function<Q, CompletionStage<R>> body;
-        if (method == (MethodDescriptor<?, ?>) BrokerGrpc.getProduceMethod()) {
-            body = q -> (CompletionStage<R>) produce((ProduceRequest) q);
-        } else if (method == (MethodDescriptor<?, ?>) BrokerGrpc.getListOffsetsMethod()) {
-            body = q -> (CompletionStage<R>) listOffsets((ListOffsetsRequest) q);
-        } else {
-            // fetch: the client's next poll finds the partition open
-            return CompletableFuture.failedFuture(new BrokerException(BrokerException.Reason.UNAVAILABLE,
-                    "the partition has just been opened on this node; retry"));
-        }
-        return serveOrForward(trail, method, msg, body);
     }
 
     /** NOT_FOUND for a topic this cluster node has not seen yet (its copy refreshes every tick). */
@@ -271,11 +261,6 @@ public final class GrpcApi {
             throw e;
         }
         Cluster c = cluster.get();
-        Optional<CompletionStage<Void>> opening = c.ownership().opening(e.topic().name(), e.partition());
-        if (opening.isPresent()) {
-            // this node has just taken the partition over: serve once its log is open
-            return opening.get().thenCompose(v -> retryHere(trail, method, msg));
-        }
         return nextHop(c, trail, e.topic().name(), e.partition()).thenCompose(hop -> {
             if (hop instanceof NextHop.Refuse r) {
                 return CompletableFuture.failedFuture(new BrokerException(BrokerException.Reason.UNAVAILABLE, "partition "

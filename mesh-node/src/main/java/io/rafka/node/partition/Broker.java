@@ -250,7 +250,6 @@ public final class Broker implements AutoCloseable {
     }
 
     public CompletionStage<Void> commit(String group, List<LocalMetadata.CommittedOffset> commits, boolean allowRewind) {
-        // in cluster mode the metadata is remote: keep the call off the caller's thread as well
         return CompletableFuture.runAsync(() -> metadata.commit(group, commits, allowRewind), blocking);
     }
 
