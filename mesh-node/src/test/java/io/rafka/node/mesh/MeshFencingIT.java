@@ -118,7 +118,7 @@ class MeshFencingIT {
         Map<Long, Integer> epochOf = new HashMap<>();
         long offset = 0;
         while (true) {
-            FetchResponse r = mesh.broker(1).fetch(FetchRequest.newBuilder().setTopic("fence").setPartition(p).setOffset(offset).build());
+            FetchResponse r = fetchRetrying(mesh, p, offset);
             if (r.getBatches().isEmpty()) {
                 break;
             }
@@ -144,6 +144,25 @@ class MeshFencingIT {
         staleAcks.forEach((prefix, base) -> assertThat(stored.get(base)).as("acknowledged %s", prefix).isEqualTo(prefix + "-0"));
         // the paused node recovers: it rejoins and the mesh settles again
         Poll.until(Duration.ofSeconds(60), "the paused node rejoins the ring", () -> mesh.describe(0).getNodesCount() == 3);
+    }
+
+    /**
+     * A fetch through node 1, retried as a client would while the answer is UNAVAILABLE: once
+     * resumed, the paused node may take its key range back, and a partition moving between nodes
+     * answers UNAVAILABLE ("retry") for that moment.
+     */
+    private static FetchResponse fetchRetrying(Mesh mesh, int p, long offset) {
+        FetchRequest request = FetchRequest.newBuilder().setTopic("fence").setPartition(p).setOffset(offset).build();
+        return Poll.untilPresent(Duration.ofSeconds(30), "fence/" + p + " answers a fetch at " + offset, () -> {
+            try {
+                return Optional.of(mesh.broker(1).fetch(request));
+            } catch (io.grpc.StatusRuntimeException e) {
+                if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE) {
+                    throw e;
+                }
+                return Optional.empty();
+            }
+        });
     }
 
     private static void signal(String sig, long pid) throws Exception {
