@@ -35,6 +35,7 @@ public interface BatchCache extends AutoCloseable {
             case NONE -> NoCache.INSTANCE;
             case REDIS -> new RedisBatchCache(config);
             case MEMCACHED -> new MemcachedBatchCache(config);
+            case MEMORY -> throw new IllegalArgumentException("memory is not a sidecar kind");
         };
     }
 

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param threads       worker threads running the blocking client
  * @param queueSize     calls waiting for a worker; beyond this a call completes at once as skipped
  * @param probeInterval while down, how often the server is probed (and reconnected)
+ * @param memoryBytes   budget of the node's in-process tier ({@link MemoryTail}) in front of the
+ *                      sidecar; 0 = off
  */
 public record CacheConfig(
         Kind kind,
@@ -34,20 +36,29 @@ public record CacheConfig(
         Duration timeout,
         int threads,
         int queueSize,
-        Duration probeInterval) {
+        Duration probeInterval,
+        long memoryBytes) {
 
     public static final int MEMCACHED_MAX_VALUE_BYTES = 1_048_000;
     public static final int REDIS_MAX_VALUE_BYTES = 512 * 1024 * 1024;
     private static final Duration MAX_TTL = Duration.ofDays(30);
+    /** The in-process tier's budget is capped; the node also refuses one over half its heap. */
+    public static final long MAX_MEMORY_BYTES = 64L << 30;
 
-    /** The cache implementations. */
+    /**
+     * The cache implementations: the sidecar kinds {@code cache.kind} selects, and
+     * {@link #MEMORY}, the node's in-process tier (sized by {@code cache.memory-bytes}, never a
+     * value of {@code cache.kind}; it names that tier in metrics).
+     */
     public enum Kind {
-        NONE, REDIS, MEMCACHED;
+        NONE, REDIS, MEMCACHED, MEMORY;
+
+        private static final List<Kind> SIDECARS = List.of(NONE, REDIS, MEMCACHED);
 
         /** Standard server port of the kind, used when {@code cache.port} is 0. */
         public int defaultPort() {
             return switch (this) {
-                case NONE, REDIS -> 6379;
+                case NONE, REDIS, MEMORY -> 6379;
                 case MEMCACHED -> 11211;
             };
         }
@@ -57,7 +68,7 @@ public record CacheConfig(
         }
 
         public static Kind parse(String value) {
-            for (Kind k : values()) {
+            for (Kind k : SIDECARS) {
                 if (k.configName().equals(value)) {
                     return k;
                 }
@@ -80,10 +91,15 @@ public record CacheConfig(
             new Key("cache.timeout-ms", "50", "Per-operation timeout; a slower cache counts as down and reads go to the log."),
             new Key("cache.threads", "4", "Worker threads running the blocking cache client."),
             new Key("cache.queue-size", "1024", "Calls queued for the workers; when full, calls complete at once as skipped."),
-            new Key("cache.probe-interval-ms", "1000", "While the cache is down, how often it is probed and reconnected."));
+            new Key("cache.probe-interval-ms", "1000", "While the cache is down, how often it is probed and reconnected."),
+            new Key("cache.memory-bytes", "67108864", "Budget of the in-process tier in front of the sidecar: the newest batches of the node's partitions, oldest evicted first; 0 = off. At most half the heap."));
 
     public CacheConfig {
         Objects.requireNonNull(kind, "cache.kind");
+        if (kind == Kind.MEMORY) {
+            throw new IllegalArgumentException("cache.kind must be one of none, redis, memcached, was 'memory' "
+                    + "(the in-process tier is sized by cache.memory-bytes)");
+        }
         CachedBatchKey.checkCluster(cluster);
         Objects.requireNonNull(host, "cache.host");
         if (host.isBlank()) {
@@ -118,6 +134,10 @@ public record CacheConfig(
             throw new IllegalArgumentException("cache.probe-interval-ms must be between 10 and 60000, was "
                     + probeInterval.toMillis());
         }
+        if (memoryBytes < 0 || memoryBytes > MAX_MEMORY_BYTES) {
+            throw new IllegalArgumentException("cache.memory-bytes must be between 0 and " + MAX_MEMORY_BYTES
+                    + " (64 GiB), was " + memoryBytes);
+        }
     }
 
     /** No cache, with every other setting at its default. */
@@ -150,7 +170,8 @@ public record CacheConfig(
         return new CacheConfig(kind, cluster, v.get("cache.host"), port == 0 ? kind.defaultPort() : port,
                 Duration.ofMillis(number(v, "cache.ttl-ms")), integer(v, "cache.max-value-bytes"),
                 Duration.ofMillis(number(v, "cache.timeout-ms")), integer(v, "cache.threads"),
-                integer(v, "cache.queue-size"), Duration.ofMillis(number(v, "cache.probe-interval-ms")));
+                integer(v, "cache.queue-size"), Duration.ofMillis(number(v, "cache.probe-interval-ms")),
+                number(v, "cache.memory-bytes"));
     }
 
     /** {@code redis 127.0.0.1:6379}, for logs. */

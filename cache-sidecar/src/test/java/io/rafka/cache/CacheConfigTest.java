@@ -34,20 +34,24 @@ class CacheConfigTest {
 
     @Test
     void parsesEveryKey() {
-        CacheConfig c = CacheConfig.parse(Map.of(
-                "cache.kind", "memcached", "cache.host", "cache.local", "cache.port", "11311",
-                "cache.ttl-ms", "60000", "cache.max-value-bytes", "65536", "cache.timeout-ms", "20",
-                "cache.threads", "2", "cache.queue-size", "10", "cache.probe-interval-ms", "250",
-                "grpc.port", "9090"), "prod");
+        CacheConfig c = CacheConfig.parse(Map.ofEntries(
+                Map.entry("cache.kind", "memcached"), Map.entry("cache.host", "cache.local"), Map.entry("cache.port", "11311"),
+                Map.entry("cache.ttl-ms", "60000"), Map.entry("cache.max-value-bytes", "65536"), Map.entry("cache.timeout-ms", "20"),
+                Map.entry("cache.threads", "2"), Map.entry("cache.queue-size", "10"), Map.entry("cache.probe-interval-ms", "250"),
+                Map.entry("cache.memory-bytes", "1048576"), Map.entry("grpc.port", "9090")), "prod");
 
         assertThat(c).isEqualTo(new CacheConfig(CacheConfig.Kind.MEMCACHED, "prod", "cache.local", 11311,
-                Duration.ofMinutes(1), 65536, Duration.ofMillis(20), 2, 10, Duration.ofMillis(250)));
+                Duration.ofMinutes(1), 65536, Duration.ofMillis(20), 2, 10, Duration.ofMillis(250), 1_048_576));
     }
 
     @Test
     void invalidValuesFailNamingTheSettingAndTheValue() {
         assertThatThrownBy(() -> parse("cache.kind", "hazelcast"))
                 .hasMessage("cache.kind must be one of none, redis, memcached, was 'hazelcast'");
+        assertThatThrownBy(() -> parse("cache.kind", "memory"))
+                .hasMessage("cache.kind must be one of none, redis, memcached, was 'memory'");
+        assertThatThrownBy(() -> parse("cache.memory-bytes", "-1"))
+                .hasMessage("cache.memory-bytes must be between 0 and 68719476736 (64 GiB), was -1");
         assertThatThrownBy(() -> parse("cache.port", "70000"))
                 .hasMessage("cache.port must be between 1 and 65535, was 70000");
         assertThatThrownBy(() -> parse("cache.ttl-ms", "0"))

@@ -1,6 +1,7 @@
 package io.rafka.node;
 
 import io.rafka.cache.BatchCache;
+import io.rafka.cache.MemoryTail;
 import com.hazelcast.core.HazelcastInstance;
 import io.rafka.node.cluster.Cluster;
 import io.rafka.node.cluster.ClusterBootstrap;
@@ -161,9 +162,14 @@ public final class RafkaNode implements AutoCloseable {
             return abort(vertx, storage, engine, lock, e);
         }
         BatchCache cache = BatchCache.open(config.cache());
-        Broker broker = new Broker(config, metadata, engine, storage, cache, store != null);
+        MemoryTail tail = new MemoryTail(config.cache().memoryBytes());
+        Broker broker = new Broker(config, metadata, engine, storage, new Broker.Caches(tail, cache), store != null);
         NodeMetrics metrics = new NodeMetrics();
-        metrics.bindCache(cache);
+        metrics.bindCache(cache::metrics);
+        if (tail.enabled()) {
+            metrics.bindCache(tail::metrics);
+            metrics.gauge("rafka_cache_memory_bytes", "Bytes of batches held by the in-process cache tier", tail::bytes);
+        }
         metrics.gauge("rafka_partitions", "Partitions open on this node", () -> broker.partitions().size());
         HealthServer health = new HealthServer(vertx, broker::isReady, metrics::scrape);
         GroupCoordinator groups = groupCoordinator(metadata, store);
@@ -307,6 +313,11 @@ public final class RafkaNode implements AutoCloseable {
 
     public BatchCache cache() {
         return cache;
+    }
+
+    /** The in-process tier in front of the sidecar cache. */
+    public MemoryTail memoryTail() {
+        return broker.caches().memory();
     }
 
     /** The node's consumer-group coordinator. */

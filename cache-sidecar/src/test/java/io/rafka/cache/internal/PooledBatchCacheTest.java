@@ -92,7 +92,7 @@ class PooledBatchCacheTest {
     @Test
     void oversizeValuesAreSkipped() {
         cache = new FakeCache(new CacheConfig(CacheConfig.Kind.REDIS, "test", "127.0.0.1", 1,
-                Duration.ofMinutes(1), 1000, Duration.ofSeconds(1), 1, 1, Duration.ofMillis(20)));
+                Duration.ofMinutes(1), 1000, Duration.ofSeconds(1), 1, 1, Duration.ofMillis(20), 0));
 
         join(cache.put(key(1, 0), ByteBuffer.wrap(batch(0, 1, 20, 100))));
 
@@ -211,7 +211,7 @@ class PooledBatchCacheTest {
 
     private static CacheConfig config(long timeoutMs, int threads, int queue) {
         return new CacheConfig(CacheConfig.Kind.REDIS, "test", "127.0.0.1", 1, Duration.ofMinutes(1),
-                1_000_000, Duration.ofMillis(timeoutMs), threads, queue, Duration.ofMillis(20));
+                1_000_000, Duration.ofMillis(timeoutMs), threads, queue, Duration.ofMillis(20), 0);
     }
 
     private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {

@@ -353,6 +353,7 @@ final class BenchCommand implements Callable<Integer> {
                         .setPartition(parts.get(i).partition()).setLatest(true).build()).getOffset();
             }
             AtomicLong[] ackedEnd = new AtomicLong[parts.size()];
+            Thread[] readerThreads = new Thread[parts.size()];
             java.util.Map<Integer, Integer> indexOf = new java.util.HashMap<>();
             for (int i = 0; i < parts.size(); i++) {
                 ackedEnd[i] = new AtomicLong(from[i]);
@@ -372,6 +373,7 @@ final class BenchCommand implements Callable<Integer> {
                             Integer index = indexOf.get(m.partition());
                             if (index != null) {
                                 ackedEnd[index].accumulateAndGet(m.offset() + 1, Math::max);
+                                LockSupport.unpark(readerThreads[index]);
                             }
                         }
                     });
@@ -386,7 +388,8 @@ final class BenchCommand implements Callable<Integer> {
                     int partition = parts.get(index).partition();
                     while (failure.get() == null && !stop.get()) {
                         if (ackedEnd[index].get() <= offset) {
-                            LockSupport.parkNanos(50_000); // a benchmark's spin: nothing new acknowledged yet
+                            // woken by the acknowledgement that moves ackedEnd (the timeout only bounds a lost wake-up)
+                            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
                             continue;
                         }
                         long t0 = System.nanoTime();
@@ -416,6 +419,7 @@ final class BenchCommand implements Callable<Integer> {
                         offset = r.getNextOffset();
                     }
                 }, "bench-fetch-" + i);
+                readerThreads[i] = reader;
                 reader.start();
                 readers.add(reader);
             }

@@ -70,7 +70,7 @@ public record NodeConfig(
     }
 
     /** Every key, in documentation order. README's configuration table lists the same. */
-    public static final List<Key> KEYS = List.of(
+    public static final List<Key> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
             new Key("node.name", "", "Stable identity of the node (pod name); its ring id derives from it. Empty = host name.", s -> s),
             new Key("cluster.name", "rafka", "Name of the cluster; nodes of different clusters never join.", NodeConfig::nonEmpty),
             new Key("cluster.enabled", "false", "Cluster mode: join the mesh (needs storage.engine=scylla). false = a standalone node.", s -> bool("cluster.enabled", s)),
@@ -116,13 +116,11 @@ public record NodeConfig(
             new Key("topic.retention-bytes", "-1", "Default size retention per partition, bytes (-1 = unlimited).", s -> longRange("topic.retention-bytes", s, -1, Long.MAX_VALUE)),
             new Key("topic.segment-bytes", "134217728", "Default segment size of the embedded log.", s -> longRange("topic.segment-bytes", s, 65_536, 1L << 30)),
             new Key("retention.check-interval-ms", "60000", "How often retention runs.", s -> longRange("retention.check-interval-ms", s, 100, 86_400_000)),
-            new Key("producer-state.scan-records", "200000", "Records at each partition's tail scanned at start-up to rebuild idempotent producer state.", s -> range("producer-state.scan-records", s, 0, 100_000_000)),
+            new Key("producer-state.scan-records", "200000", "Records at each partition's tail scanned at start-up to rebuild idempotent producer state.", s -> range("producer-state.scan-records", s, 0, 100_000_000))),
             // cache.* keys: defined and validated by cache-sidecar's CacheConfig
-            cacheKey(0), cacheKey(1), cacheKey(2), cacheKey(3), cacheKey(4), cacheKey(5), cacheKey(6),
-            cacheKey(7), cacheKey(8));
+            CacheConfig.KEYS.stream().map(NodeConfig::cacheKey)).toList();
 
-    private static Key cacheKey(int i) {
-        CacheConfig.Key k = CacheConfig.KEYS.get(i);
+    private static Key cacheKey(CacheConfig.Key k) {
         return new Key(k.name(), k.defaultValue(), k.description(), s -> s);
     }
 
@@ -186,6 +184,11 @@ public record NodeConfig(
             cache = CacheConfig.parse(cacheSettings, (String) parsed.get("cluster.name"));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        if (cache.memoryBytes() > heap / 2) {
+            throw new ConfigException("cache.memory-bytes must be at most half the JVM heap (" + heap / 2
+                    + " bytes of -Xmx " + heap + "), was " + cache.memoryBytes());
         }
         Optional<ScyllaConfig> scylla = Optional.empty();
         if (parsed.get("storage.engine").equals("scylla")) {
@@ -329,7 +332,8 @@ public record NodeConfig(
                 : " fsync=" + fsync + " (" + fsyncIntervalMs + " ms)"));
         out.add("limits.max-batch-bytes=" + maxBatchBytes + " limits.max-fetch-bytes=" + maxFetchBytes);
         out.add("cache=" + cache.describe() + (cache.kind() == CacheConfig.Kind.NONE ? "" : " ttl " + cache.ttl().toMillis()
-                + " ms, timeout " + cache.timeout().toMillis() + " ms"));
+                + " ms, timeout " + cache.timeout().toMillis() + " ms")
+                + (cache.memoryBytes() == 0 ? ", in-process tier off" : ", in-process tier " + cache.memoryBytes() + " bytes"));
         out.add("topic defaults: partitions=" + defaultPartitions + " retention.ms=" + retentionMs
                 + " retention.bytes=" + retentionBytes + " segment.bytes=" + segmentBytes);
         return out;

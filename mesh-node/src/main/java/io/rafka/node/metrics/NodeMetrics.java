@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
-import io.rafka.cache.BatchCache;
 import io.rafka.cache.CacheMetrics;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
@@ -33,6 +32,8 @@ public final class NodeMetrics implements AutoCloseable {
     private final Counter fetchedBytes;
     private final ConcurrentHashMap<String, Counter> errors = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> forwards = new ConcurrentHashMap<>();
+    /** Micrometer holds the state of function meters weakly: the cache snapshot suppliers live here. */
+    private final java.util.List<Supplier<CacheMetrics>> caches = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public NodeMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -85,24 +86,29 @@ public final class NodeMetrics implements AutoCloseable {
                 .register(registry)).increment();
     }
 
-    /** Publishes the batch cache's counters and latency, read from its snapshot at scrape time. */
-    public void bindCache(BatchCache cache) {
-        String kind = cache.metrics().kind().configName();
+    /**
+     * Publishes a cache tier's counters and latency (the sidecar's, or the in-process tier's with
+     * kind {@code memory}), read from its snapshot at scrape time.
+     */
+    public void bindCache(Supplier<CacheMetrics> cache) {
+        caches.add(cache);
+        String kind = cache.get().kind().configName();
         cacheCounter("rafka_cache_hits", "Cache gets answered with a verified batch", cache, CacheMetrics::hits, kind);
         cacheCounter("rafka_cache_misses", "Cache gets answered empty (absent, corrupt, error, skipped)", cache, CacheMetrics::misses, kind);
         cacheCounter("rafka_cache_corrupt", "Values under a key that failed verification", cache, CacheMetrics::corrupt, kind);
         cacheCounter("rafka_cache_errors", "Failed cache calls, timeouts included", cache, CacheMetrics::errors, kind);
         cacheCounter("rafka_cache_skipped", "Cache calls not sent (down, busy, oversize)", cache, CacheMetrics::skipped, kind);
         cacheCounter("rafka_cache_puts", "Batches written through to the cache", cache, CacheMetrics::puts, kind);
-        Gauge.builder("rafka_cache_up", cache, c -> c.metrics().up() ? 1 : 0).description("1 while the cache is reachable")
+        Gauge.builder("rafka_cache_up", cache, c -> c.get().up() ? 1 : 0).description("1 while the cache is reachable")
                 .tag("kind", kind).register(registry);
-        FunctionTimer.builder("rafka_cache_latency", cache, c -> c.metrics().latency().count(),
-                        c -> c.metrics().latency().sumNanos(), TimeUnit.NANOSECONDS)
+        FunctionTimer.builder("rafka_cache_latency", cache, c -> c.get().latency().count(),
+                        c -> c.get().latency().sumNanos(), TimeUnit.NANOSECONDS)
                 .description("Latency of cache calls that reached the server").tag("kind", kind).register(registry);
     }
 
-    private void cacheCounter(String name, String description, BatchCache cache, ToDoubleFunction<CacheMetrics> f, String kind) {
-        FunctionCounter.builder(name, cache, c -> f.applyAsDouble(c.metrics())).description(description).tag("kind", kind)
+    private void cacheCounter(String name, String description, Supplier<CacheMetrics> cache, ToDoubleFunction<CacheMetrics> f,
+                              String kind) {
+        FunctionCounter.builder(name, cache, c -> f.applyAsDouble(c.get())).description(description).tag("kind", kind)
                 .register(registry);
     }
 

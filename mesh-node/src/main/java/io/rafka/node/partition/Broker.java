@@ -1,6 +1,7 @@
 package io.rafka.node.partition;
 
 import io.rafka.cache.BatchCache;
+import io.rafka.cache.MemoryTail;
 import io.rafka.node.config.NodeConfig;
 import io.rafka.record.CorruptBatchException;
 import io.rafka.record.RecordBatch;
@@ -39,22 +40,38 @@ public final class Broker implements AutoCloseable {
     private final boolean clustered;
     private final LogEngine engine;
     private final Executor blocking;
-    private final BatchCache cache;
+    private final Caches caches;
     private final Map<PartitionId, Partition> partitions = new ConcurrentHashMap<>();
     private volatile boolean ready;
+
+    /**
+     * The hot-tail cache tiers partitions read through: the in-process tier, then the sidecar.
+     * Both shared by every partition of the node.
+     */
+    public record Caches(MemoryTail memory, BatchCache sidecar) {
+        public Caches {
+            java.util.Objects.requireNonNull(memory, "memory");
+            java.util.Objects.requireNonNull(sidecar, "sidecar");
+        }
+    }
+
+    /** The cache tiers the node's partitions share. */
+    public Caches caches() {
+        return caches;
+    }
 
     /**
      * @param clustered whether partitions are opened by ownership (cluster mode, see
      *                  {@link #openPartition}) rather than all at start (standalone)
      */
-    public Broker(NodeConfig config, Metadata metadata, LogEngine engine, Executor blocking, BatchCache cache,
+    public Broker(NodeConfig config, Metadata metadata, LogEngine engine, Executor blocking, Caches caches,
                   boolean clustered) {
         this.config = config;
         this.clustered = clustered;
         this.metadata = metadata;
         this.engine = engine;
         this.blocking = blocking;
-        this.cache = cache;
+        this.caches = caches;
     }
 
     /**
@@ -119,7 +136,7 @@ public final class Broker implements AutoCloseable {
         PartitionId id = new PartitionId(topic.name(), partition);
         return engine.open(new PartitionId(topic.storageName(), partition), logConfig(topic), lease)
                 .thenCompose(log -> {
-                    Partition part = new Partition(id, log, lease.epoch(), cache, topic.createdAt());
+                    Partition part = new Partition(id, log, lease.epoch(), caches, topic.createdAt());
                     return rebuildProducerState(part).thenApply(v -> part);
                 })
                 .thenApply(part -> {
@@ -312,7 +329,7 @@ public final class Broker implements AutoCloseable {
             opening.add(engine.open(new PartitionId(topic.storageName(), p), logConfig)
                     .thenCompose(log -> {
                         // the topic's creation time names this life of the log in cache keys
-                        Partition part = new Partition(id, log, 0, cache, topic.createdAt());
+                        Partition part = new Partition(id, log, 0, caches, topic.createdAt());
                         return rebuildProducerState(part).thenApply(v -> part);
                     })
                     .thenAccept(part -> partitions.put(id, part))

@@ -2,6 +2,7 @@ package io.rafka.node.partition;
 
 import io.rafka.cache.BatchCache;
 import io.rafka.cache.CachedBatchKey;
+import io.rafka.cache.MemoryTail;
 import io.rafka.record.RecordBatch;
 import io.rafka.storage.Appended;
 import io.rafka.storage.Durability;
@@ -26,11 +27,13 @@ import java.util.concurrent.CompletionStage;
  * log end passes {@code o} (or when it is cancelled). Thread-safe: the short critical sections
  * only enqueue work, the log does the I/O on its own threads.
  *
- * <p>With a batch cache, every appended batch is written through after its append succeeded,
- * and a read at an offset inside one of the last {@value #RECENT_BATCHES} batches asks the cache
- * for that batch and the ones after it in one multi-get; the hits that chain from the first are
- * served, and a first miss (or any cache trouble) falls back to the log. The cache is never the
- * source of truth: it only ever answers for batches this partition appended and acknowledged.
+ * <p>Every appended batch is written through, after its append succeeded, to the node's
+ * in-process cache tier and to the sidecar cache when there is one. A read at an offset inside
+ * one of the last {@value #RECENT_BATCHES} batches is answered from the in-process tier when it
+ * still holds that batch (the batches that chain from it, without a thread hop or an I/O), else
+ * from the sidecar in one multi-get (the hits that chain from the first), else from the log. The
+ * caches are never the source of truth: they only ever answer for batches this partition
+ * appended and acknowledged.
  */
 public final class Partition {
     static final int RECENT_BATCHES = 4096;
@@ -38,6 +41,7 @@ public final class Partition {
     private final PartitionId id;
     private final PartitionLog log;
     private final int writerEpoch;
+    private final MemoryTail memory;
     private final BatchCache cache;
     private final long incarnation;
     private final RecentBatches recent = new RecentBatches(RECENT_BATCHES);
@@ -66,11 +70,12 @@ public final class Partition {
         }
     }
 
-    Partition(PartitionId id, PartitionLog log, int writerEpoch, BatchCache cache, long incarnation) {
+    Partition(PartitionId id, PartitionLog log, int writerEpoch, Broker.Caches caches, long incarnation) {
         this.id = id;
         this.log = log;
         this.writerEpoch = writerEpoch;
-        this.cache = cache;
+        this.memory = caches.memory();
+        this.cache = caches.sidecar();
         this.incarnation = incarnation;
     }
 
@@ -136,9 +141,9 @@ public final class Partition {
         return w;
     }
 
-    /** Reads whole batches from {@code offset}: recent ones from the cache when it has them. */
+    /** Reads whole batches from {@code offset}: recent ones from a cache tier when one has them. */
     public CompletionStage<LogSlice> read(long offset, int maxBytes) {
-        if (!cache.isAvailable()) {
+        if (!memory.enabled() && !cache.isAvailable()) {
             return log.read(offset, maxBytes);
         }
         List<RecentBatches.Entry> wanted;
@@ -149,40 +154,64 @@ public final class Partition {
             return log.read(offset, maxBytes);
         }
         List<CachedBatchKey> keys = wanted.stream().map(e -> key(e.baseOffset())).toList();
+        if (memory.enabled()) {
+            List<ByteBuffer> held = memory.chain(keys);
+            if (!held.isEmpty()) {
+                return CompletableFuture.completedFuture(slice(held));
+            }
+        }
+        if (!cache.isAvailable()) {
+            return log.read(offset, maxBytes);
+        }
         return cache.getAll(keys).thenCompose(found -> {
             List<ByteBuffer> hits = new ArrayList<>();
-            int bytes = 0;
             for (Optional<ByteBuffer> f : found) {
                 if (f.isEmpty()) {
                     break; // only a chain from the first batch is contiguous
                 }
                 hits.add(f.get());
-                bytes += f.get().remaining();
             }
             if (hits.isEmpty()) {
                 return log.read(offset, maxBytes);
             }
-            ByteBuffer all = ByteBuffer.allocate(bytes);
-            hits.forEach(h -> all.put(h.duplicate()));
-            all.flip();
-            return CompletableFuture.completedFuture(new LogSlice(all, log.logStartOffset(), log.logEndOffset()));
+            return CompletableFuture.completedFuture(slice(hits));
         });
+    }
+
+    /** One buffer holding {@code batches} back to back, as the log would answer them. */
+    private LogSlice slice(List<ByteBuffer> batches) {
+        int bytes = 0;
+        for (ByteBuffer b : batches) {
+            bytes += b.remaining();
+        }
+        ByteBuffer all = ByteBuffer.allocate(bytes);
+        batches.forEach(b -> all.put(b.duplicate()));
+        all.flip();
+        return new LogSlice(all, log.logStartOffset(), log.logEndOffset());
     }
 
     private CachedBatchKey key(long baseOffset) {
         return new CachedBatchKey(id, incarnation, writerEpoch, baseOffset);
     }
 
-    /** Records the appended batch and writes it to the cache, with the fields the log stamped. */
+    /**
+     * Writes the appended batch, with the fields the log stamped, to the cache tiers and records
+     * it as recent. The in-process tier gets it before the batch is recorded, so a reader that
+     * learns of the batch finds it there.
+     */
     private void writeThrough(RecordBatch batch, long baseOffset) {
-        synchronized (this) {
-            recent.add(baseOffset, batch.recordCount(), batch.sizeInBytes());
-        }
-        if (cache.isAvailable()) {
-            ByteBuffer stored = ByteBuffer.wrap(batch.toByteArray());
+        ByteBuffer stored = null;
+        if (memory.enabled() || cache.isAvailable()) {
+            stored = ByteBuffer.wrap(batch.toByteArray());
             RecordBatch copy = RecordBatch.wrap(stored.duplicate());
             copy.setBaseOffset(baseOffset);
             copy.setWriterEpoch(writerEpoch);
+            memory.put(key(baseOffset), stored);
+        }
+        synchronized (this) {
+            recent.add(baseOffset, batch.recordCount(), batch.sizeInBytes());
+        }
+        if (stored != null && cache.isAvailable()) {
             cache.put(key(baseOffset), stored);
         }
     }

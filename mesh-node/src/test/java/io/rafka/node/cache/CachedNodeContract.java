@@ -43,9 +43,14 @@ abstract class CachedNodeContract {
         node.admin().createTopic(CreateTopicRequest.newBuilder().setName("hot").setPartitions(1).build());
     }
 
+    /** A node with the sidecar only (in-process tier off), so every tail read reaches the server. */
     TestNode startNode() throws Exception {
+        return startNode(0);
+    }
+
+    TestNode startNode(long memoryBytes) throws Exception {
         return TestNode.start(dir, Map.of("cache.kind", kind(), "cache.port", String.valueOf(server.port()),
-                "cache.timeout-ms", "200", "cache.probe-interval-ms", "100"));
+                "cache.timeout-ms", "200", "cache.probe-interval-ms", "100", "cache.memory-bytes", String.valueOf(memoryBytes)));
     }
 
     @AfterEach
@@ -116,6 +121,41 @@ abstract class CachedNodeContract {
         String metrics = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(metrics).containsPattern("rafka_cache_hits_total\\{kind=\"" + kind() + "\"\\} [1-9]")
                 .contains("rafka_cache_up{kind=\"" + kind() + "\"} 1.0").contains("rafka_cache_latency_seconds_count");
+    }
+
+    @Test
+    void theInProcessTierServesTheTailAndTheSidecarTheReadersBehindIt() throws Exception {
+        node.close();
+        node = startNode(1_000); // room for a few batches of ~160 bytes
+        waitFor("the cache to be up", () -> node.node.cache().isAvailable());
+        for (int b = 0; b < 20; b++) {
+            produce(b);
+        }
+        long sidecarPuts = 20;
+        waitFor("the write-through of every batch to the sidecar", () -> node.node.cache().metrics().puts() >= sidecarPuts);
+        var memory = node.node.memoryTail();
+        assertThat(memory.bytes()).isPositive().isLessThanOrEqualTo(1_000);
+        assertThat(memory.size()).as("the oldest batches were evicted").isLessThan(20);
+        assertThat(memory.evictions()).isEqualTo(20L - memory.size());
+
+        long memoryHits = memory.metrics().hits();
+        long sidecarHits = hits();
+        assertThat(fetch(190)).containsExactlyElementsOf(expected(19, 20));
+        assertThat(memory.metrics().hits()).as("the tail batch comes from the in-process tier").isEqualTo(memoryHits + 1);
+        assertThat(hits()).as("the tail read never reached the sidecar").isEqualTo(sidecarHits);
+
+        long memoryMisses = memory.metrics().misses();
+        assertThat(fetch(0)).as("a reader behind the in-process tier gets every batch from the sidecar")
+                .containsExactlyElementsOf(expected(0, 20));
+        assertThat(memory.metrics().misses()).isEqualTo(memoryMisses + 1);
+        assertThat(hits()).isEqualTo(sidecarHits + 20);
+
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(
+                "http://127.0.0.1:" + node.node.httpPort() + "/metrics").toURL().openConnection();
+        String metrics = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(metrics).containsPattern("rafka_cache_hits_total\\{kind=\"memory\"\\} [1-9]")
+                .containsPattern("rafka_cache_hits_total\\{kind=\"" + kind() + "\"\\} [1-9]")
+                .containsPattern("rafka_cache_memory_bytes [1-9]");
     }
 
     @Test

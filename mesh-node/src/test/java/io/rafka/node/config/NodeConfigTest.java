@@ -68,6 +68,20 @@ class NodeConfigTest {
     }
 
     @Test
+    void theInProcessCacheTierMayTakeAtMostHalfTheHeap() {
+        long half = Runtime.getRuntime().maxMemory() / 2;
+        assertThatThrownBy(() -> NodeConfig.load(Optional.empty(), Map.of(), Map.of("cache.memory-bytes", String.valueOf(half + 1))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cache.memory-bytes must be at most half the JVM heap (" + half)
+                .hasMessageContaining("was " + (half + 1));
+        assertThatThrownBy(() -> NodeConfig.load(Optional.empty(), Map.of("RAFKA_CACHE_MEMORY_BYTES", "-5"), Map.of()))
+                .hasMessageContaining("cache.memory-bytes must be between 0 and").hasMessageContaining("was -5");
+        assertThat(NodeConfig.load(Optional.empty(), Map.of(), Map.of("cache.memory-bytes", String.valueOf(half)))
+                .cache().memoryBytes()).isEqualTo(half);
+        assertThat(NodeConfig.load(Optional.empty(), Map.of(), Map.of()).cache().memoryBytes()).isEqualTo(64L << 20);
+    }
+
+    @Test
     void invalidYamlIsReportedAsSuch() throws Exception {
         Path file = dir.resolve("broken.yaml");
         Files.writeString(file, "grpc: [unclosed\n");

@@ -1,0 +1,130 @@
+package io.rafka.node.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.rafka.cache.MemoryTail;
+import io.rafka.node.TestNode;
+import io.rafka.proto.v1.Acks;
+import io.rafka.proto.v1.CreateTopicRequest;
+import io.rafka.proto.v1.FetchRequest;
+import io.rafka.proto.v1.FetchResponse;
+import io.rafka.proto.v1.ProduceRequest;
+import io.rafka.record.Record;
+import io.rafka.record.RecordBatch;
+import io.rafka.record.RecordBatchBuilder;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The in-process cache tier of a node without a sidecar (cache.kind none, the default). */
+class MemoryTailNodeIT {
+    @TempDir
+    Path dir;
+    TestNode node;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    private TestNode start(Map<String, String> settings) throws Exception {
+        TestNode n = TestNode.start(dir, settings);
+        if (!n.admin().listTopics(io.rafka.proto.v1.ListTopicsRequest.getDefaultInstance()).getNamesList().contains("hot")) {
+            n.admin().createTopic(CreateTopicRequest.newBuilder().setName("hot").setPartitions(1).build());
+        }
+        return n;
+    }
+
+    @Test
+    void tailReadsAreServedFromTheInProcessTierByDefault() throws Exception {
+        node = start(Map.of());
+        MemoryTail memory = node.node.memoryTail();
+        assertThat(memory.enabled()).isTrue();
+        for (int b = 0; b < 5; b++) {
+            produce(b);
+            long before = memory.metrics().hits();
+            assertThat(fetch(b * 10L)).containsExactlyElementsOf(expected(b, b + 1));
+            assertThat(memory.metrics().hits()).as("tail read of batch %d", b).isEqualTo(before + 1);
+        }
+        long before = memory.metrics().hits();
+        assertThat(fetch(0)).as("one read chains every held batch").containsExactlyElementsOf(expected(0, 5));
+        assertThat(memory.metrics().hits()).isEqualTo(before + 5);
+        assertThat(fetch(25)).as("a read inside a batch starts at that batch").containsExactlyElementsOf(expected(2, 5).subList(5, 30));
+        System.gc(); // the published counters must outlive a collection (Micrometer holds function meters' state weakly)
+        assertThat(metrics()).containsPattern("rafka_cache_hits_total\\{kind=\"memory\"\\} [1-9]")
+                .contains("rafka_cache_up{kind=\"none\"} 0.0");
+    }
+
+    @Test
+    void afterARestartOldOffsetsComeFromTheLog() throws Exception {
+        node = start(Map.of());
+        for (int b = 0; b < 5; b++) {
+            produce(b);
+        }
+        node.close();
+        node = start(Map.of());
+        MemoryTail memory = node.node.memoryTail();
+        assertThat(fetch(0)).containsExactlyElementsOf(expected(0, 5));
+        assertThat(memory.metrics().hits() + memory.metrics().misses())
+                .as("offsets the node did not append cost no lookup").isZero();
+        produce(5);
+        assertThat(fetch(50)).containsExactlyElementsOf(expected(5, 6));
+        assertThat(memory.metrics().hits()).isEqualTo(1);
+    }
+
+    @Test
+    void aZeroBudgetTurnsTheTierOff() throws Exception {
+        node = start(Map.of("cache.memory-bytes", "0"));
+        MemoryTail memory = node.node.memoryTail();
+        assertThat(memory.enabled()).isFalse();
+        for (int b = 0; b < 3; b++) {
+            produce(b);
+            assertThat(fetch(b * 10L)).containsExactlyElementsOf(expected(b, b + 1));
+        }
+        assertThat(memory.size()).isZero();
+        assertThat(memory.metrics().hits()).isZero();
+        assertThat(metrics()).doesNotContain("kind=\"memory\"");
+    }
+
+    private void produce(int batch) {
+        RecordBatchBuilder b = new RecordBatchBuilder(256);
+        for (int i = 0; i < 10; i++) {
+            b.append(System.currentTimeMillis(), null, ("b" + batch + "-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        node.broker().produce(ProduceRequest.newBuilder().setTopic("hot").setAcks(Acks.ACKS_ALL)
+                .setBatch(ByteString.copyFrom(b.build())).build());
+    }
+
+    private List<String> fetch(long offset) {
+        FetchResponse r = node.broker().fetch(FetchRequest.newBuilder().setTopic("hot").setOffset(offset).build());
+        List<String> out = new ArrayList<>();
+        RecordBatch.forEach(r.getBatches().asReadOnlyByteBuffer(), b -> {
+            assertThat(b.isCrcValid()).isTrue();
+            for (Record rec : b.records()) {
+                if (rec.offset() >= offset) {
+                    out.add(new String(rec.value(), StandardCharsets.UTF_8));
+                }
+            }
+        });
+        return out;
+    }
+
+    private static List<String> expected(int fromBatch, int toBatch) {
+        return CachedNodeContract.expected(fromBatch, toBatch);
+    }
+
+    private String metrics() throws Exception {
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) URI.create(
+                "http://127.0.0.1:" + node.node.httpPort() + "/metrics").toURL().openConnection();
+        return new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+}
