@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -36,11 +37,20 @@ import org.slf4j.LoggerFactory;
  * calls the server has not answered within {@code cache.timeout-ms} and schedules probes. A call
  * completes exactly once, whichever of worker and timer comes first; a late answer is dropped.
  * Nothing here blocks the caller.
+ *
+ * <p>Puts are coalesced: one write is in flight at a time, and the puts that arrive meanwhile go
+ * out together in the next one (at most {@value #MAX_PUTS_PER_WRITE} values or
+ * {@value #MAX_BYTES_PER_WRITE} bytes), as a Redis pipeline or a run of memcached sets. Under load
+ * that turns one round trip, one worker hand-off and one timeout per batch into one per write;
+ * alone, a put goes out at once. At most {@code cache.queue-size} puts wait; beyond that a put is
+ * skipped as busy.
  */
 abstract class PooledBatchCache implements BatchCache {
     /** One logger for every cache, so operators can tune or silence it in one place. */
     private static final Logger LOG = LoggerFactory.getLogger(BatchCache.class);
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    static final int MAX_PUTS_PER_WRITE = 64;
+    static final int MAX_BYTES_PER_WRITE = 4 * 1024 * 1024;
 
     protected final CacheConfig config;
     private final String threadPrefix;
@@ -52,6 +62,13 @@ abstract class PooledBatchCache implements BatchCache {
     private final AtomicBoolean keyProblemLogged = new AtomicBoolean();
     private final AtomicBoolean corruptLogged = new AtomicBoolean();
     private volatile boolean closed;
+    private final ConcurrentLinkedQueue<PendingPut> pendingPuts = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingCount = new AtomicInteger();
+    private final AtomicBoolean writing = new AtomicBoolean();
+
+    /** A put waiting for the next write. */
+    private record PendingPut(String key, byte[] value, CompletableFuture<Void> done) {
+    }
 
     protected PooledBatchCache(CacheConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -71,8 +88,11 @@ abstract class PooledBatchCache implements BatchCache {
     /** Reads several values in one round trip, in key order, null where absent. Runs on a worker. */
     protected abstract List<byte[]> readAll(List<String> keys) throws Exception;
 
-    /** Stores one value with the configured TTL. Runs on a worker. */
-    protected abstract void write(String key, byte[] value) throws Exception;
+    /**
+     * Stores the values under their keys with the configured TTL, in one round trip where the
+     * protocol allows (pipelined). Throws if any of them was not stored. Runs on a worker.
+     */
+    protected abstract void writeAll(List<String> keys, List<byte[]> values) throws Exception;
 
     /** One round trip to the server, reconnecting first if needed. Runs on a worker while down. */
     protected abstract void probe() throws Exception;
@@ -102,18 +122,66 @@ abstract class PooledBatchCache implements BatchCache {
         if (rendered.isEmpty()) {
             return DONE;
         }
-        String k = rendered.get();
-        ByteBuffer view = batch.duplicate();
-        return this.<Boolean>call(() -> {
-            write(k, bytes(view));
-            return Boolean.TRUE;
-        }).thenApply(outcome -> {
-            if (outcome instanceof Outcome.Done<Boolean>) {
-                counters.puts.increment();
-                refusalLogged.set(false);
+        if (closed || !health.isUp()) {
+            counters.skippedDown.increment();
+            return DONE;
+        }
+        if (pendingCount.incrementAndGet() > config.queueSize()) {
+            pendingCount.decrementAndGet();
+            counters.skippedBusy.increment();
+            return DONE;
+        }
+        PendingPut put = new PendingPut(rendered.get(), bytes(batch.duplicate()), new CompletableFuture<>());
+        pendingPuts.add(put);
+        writePending();
+        return put.done();
+    }
+
+    /**
+     * Starts a write of the waiting puts unless one is in flight (that one starts the next when
+     * it completes, so no put is left waiting).
+     */
+    private void writePending() {
+        while (!pendingPuts.isEmpty() && writing.compareAndSet(false, true)) {
+            List<PendingPut> batch = new ArrayList<>();
+            long bytes = 0;
+            for (PendingPut p; batch.size() < MAX_PUTS_PER_WRITE && (p = pendingPuts.peek()) != null; ) {
+                if (!batch.isEmpty() && bytes + p.value().length > MAX_BYTES_PER_WRITE) {
+                    break;
+                }
+                pendingPuts.poll();
+                batch.add(p);
+                bytes += p.value().length;
             }
-            return null;
-        });
+            pendingCount.addAndGet(-batch.size());
+            if (batch.isEmpty()) {
+                writing.set(false);
+                continue;
+            }
+            List<String> keys = batch.stream().map(PendingPut::key).toList();
+            List<byte[]> values = batch.stream().map(PendingPut::value).toList();
+            CompletableFuture<Outcome<Boolean>> written = this.call(() -> {
+                writeAll(keys, values);
+                return Boolean.TRUE;
+            });
+            if (!written.isDone()) {
+                written.thenRun(() -> {
+                    finish(batch, written.join());
+                    writePending();
+                });
+                return;
+            }
+            finish(batch, written.join()); // answered at once (down, busy): go on with the loop
+        }
+    }
+
+    private void finish(List<PendingPut> batch, Outcome<Boolean> outcome) {
+        if (outcome instanceof Outcome.Done<Boolean>) {
+            counters.puts.add(batch.size());
+            refusalLogged.set(false);
+        }
+        writing.set(false);
+        batch.forEach(p -> p.done().complete(null));
     }
 
     @Override

@@ -2,16 +2,19 @@ package io.rafka.cache.internal;
 
 import io.rafka.cache.CacheConfig;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.SetParams;
 
 /**
  * The batch cache on Redis through Jedis 8's {@link RedisClient} (a connection pool sized to the
- * workers): {@code SET key value PX ttl}, {@code GET key}, {@code MGET keys}, binary values.
+ * workers): {@code SET key value PX ttl} (pipelined), {@code GET key}, {@code MGET keys}, binary values.
  * Connect and socket timeouts are {@code cache.timeout-ms}, so a worker is never held longer
  * than one timeout by a dead or stalled server.
  *
@@ -49,10 +52,18 @@ public final class RedisBatchCache extends PooledBatchCache {
         return client.mget(raw);
     }
 
+    /** One pipeline of {@code SET key value PX ttl}: one round trip; an error reply of any of them is thrown. */
     @Override
-    protected void write(String key, byte[] value) {
+    protected void writeAll(List<String> keys, List<byte[]> values) {
         assertOnCacheThread();
-        client.set(key.getBytes(StandardCharsets.US_ASCII), value, setParams);
+        List<Response<String>> replies = new ArrayList<>(keys.size());
+        try (AbstractPipeline pipeline = client.pipelined()) {
+            for (int i = 0; i < keys.size(); i++) {
+                replies.add(pipeline.set(keys.get(i).getBytes(StandardCharsets.US_ASCII), values.get(i), setParams));
+            }
+            pipeline.sync();
+        }
+        replies.forEach(Response::get); // throws the first error reply (JedisDataException)
     }
 
     @Override

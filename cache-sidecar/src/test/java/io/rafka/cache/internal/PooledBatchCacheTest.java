@@ -123,6 +123,48 @@ class PooledBatchCacheTest {
     }
 
     @Test
+    void putsArrivingDuringAWriteGoOutTogetherInTheNextOne() throws Exception {
+        cache = new FakeCache(config(10_000, 4, 1000));
+        cache.block();
+        CompletableFuture<Void> first = cache.put(key(1, 0), ByteBuffer.wrap(batch(0, 1))).toCompletableFuture();
+        assertThat(cache.entered.await(5, TimeUnit.SECONDS)).isTrue();
+        List<CompletableFuture<Void>> waiting = new java.util.ArrayList<>();
+        for (int i = 1; i <= 100; i++) {
+            waiting.add(cache.put(key(1, i * 10L), ByteBuffer.wrap(batch(i * 10L, 1))).toCompletableFuture());
+        }
+        assertThat(waiting).as("nothing completes before its write").noneMatch(CompletableFuture::isDone);
+        assertThat(first).isNotDone();
+
+        cache.release();
+        join(first);
+        waiting.forEach(PooledBatchCacheTest::join);
+
+        assertThat(cache.store).hasSize(101);
+        assertThat(cache.writes.get()).as("1 + 100 puts in writes of at most %d", PooledBatchCache.MAX_PUTS_PER_WRITE)
+                .isEqualTo(3);
+        assertThat(cache.metrics().puts()).isEqualTo(101);
+        for (int i = 0; i <= 100; i++) {
+            assertThat(join(cache.get(key(1, i * 10L)))).as("batch %d", i).isPresent();
+        }
+    }
+
+    @Test
+    void putsBeyondTheQueueWhileAWriteIsInFlightAreSkippedAsBusy() throws Exception {
+        cache = new FakeCache(config(10_000, 2, 5));
+        cache.block();
+        CompletableFuture<Void> first = cache.put(key(1, 0), ByteBuffer.wrap(batch(0, 1))).toCompletableFuture();
+        assertThat(cache.entered.await(5, TimeUnit.SECONDS)).isTrue();
+        for (int i = 1; i <= 8; i++) {
+            cache.put(key(1, i * 10L), ByteBuffer.wrap(batch(i * 10L, 1)));
+        }
+        assertThat(cache.metrics().skippedBusy()).isEqualTo(3);
+        cache.release();
+        join(first);
+        Poll.until(java.time.Duration.ofSeconds(10), "the waiting puts written", () -> cache.metrics().puts() == 6);
+        assertThat(cache.store).hasSize(6);
+    }
+
+    @Test
     void aSlowCallIsAnsweredByTheTimeoutAndTheCacheRecoversByItself() {
         cache = new FakeCache(config(50, 2, 16));
         join(cache.put(key(1, 0), ByteBuffer.wrap(batch(0, 1))));
@@ -225,6 +267,7 @@ class PooledBatchCacheTest {
         volatile boolean failing;
         volatile boolean refusing;
         volatile int probes;
+        final java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
         private volatile CountDownLatch gate = new CountDownLatch(0);
 
         FakeCache(CacheConfig config) {
@@ -260,12 +303,15 @@ class PooledBatchCacheTest {
         }
 
         @Override
-        protected void write(String key, byte[] value) throws Exception {
+        protected void writeAll(List<String> keys, List<byte[]> values) throws Exception {
             serve();
             if (refusing) {
                 throw new IOException("OOM command not allowed when used memory > 'maxmemory'");
             }
-            store.put(key, value.clone());
+            writes.incrementAndGet();
+            for (int i = 0; i < keys.size(); i++) {
+                store.put(keys.get(i), values.get(i).clone());
+            }
         }
 
         @Override
