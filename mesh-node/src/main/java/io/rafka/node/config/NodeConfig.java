@@ -116,7 +116,7 @@ public record NodeConfig(
             new Key("topic.retention-bytes", "-1", "Default size retention per partition, bytes (-1 = unlimited).", s -> longRange("topic.retention-bytes", s, -1, Long.MAX_VALUE)),
             new Key("topic.segment-bytes", "134217728", "Default segment size of the embedded log.", s -> longRange("topic.segment-bytes", s, 65_536, 1L << 30)),
             new Key("retention.check-interval-ms", "60000", "How often retention runs.", s -> longRange("retention.check-interval-ms", s, 100, 86_400_000)),
-            new Key("producer-state.scan-records", "200000", "Records at each partition's tail scanned at start-up to rebuild idempotent producer state.", s -> range("producer-state.scan-records", s, 0, 100_000_000))),
+            new Key("producer-state.scan-records", "200000", "Records at each partition's tail read when it opens, to rebuild idempotent producer state and warm the cache tiers.", s -> range("producer-state.scan-records", s, 0, 100_000_000))),
             // cache.* keys: defined and validated by cache-sidecar's CacheConfig
             CacheConfig.KEYS.stream().map(NodeConfig::cacheKey)).toList();
 

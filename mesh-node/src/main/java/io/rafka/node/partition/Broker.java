@@ -340,7 +340,8 @@ public final class Broker implements AutoCloseable {
 
     /**
      * Reads the last {@code producer-state.scan-records} records of the log so that a producer
-     * retrying across a restart is still recognised.
+     * retrying across a restart is still recognised, and so that the tail is in the cache tiers
+     * before the partition serves (see {@link Partition#rememberTail}).
      */
     private CompletionStage<Void> rebuildProducerState(Partition part) {
         long end = part.log().logEndOffset();
@@ -358,7 +359,7 @@ public final class Broker implements AutoCloseable {
             }
             long[] next = {from};
             RecordBatch.forEach(slice.batches(), b -> next[0] = Math.max(next[0], b.nextOffset()));
-            part.rememberProducers(slice.batches());
+            part.rememberTail(slice.batches());
             return next[0] > from ? scan(part, next[0], end) : CompletableFuture.completedFuture(null);
         });
     }

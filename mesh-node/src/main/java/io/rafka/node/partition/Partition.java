@@ -153,7 +153,7 @@ public final class Partition {
         if (wanted.isEmpty()) {
             return log.read(offset, maxBytes);
         }
-        List<CachedBatchKey> keys = wanted.stream().map(e -> key(e.baseOffset())).toList();
+        List<CachedBatchKey> keys = wanted.stream().map(e -> key(e.epoch(), e.baseOffset())).toList();
         if (memory.enabled()) {
             List<ByteBuffer> held = memory.chain(keys);
             if (!held.isEmpty()) {
@@ -190,8 +190,8 @@ public final class Partition {
         return new LogSlice(all, log.logStartOffset(), log.logEndOffset());
     }
 
-    private CachedBatchKey key(long baseOffset) {
-        return new CachedBatchKey(id, incarnation, writerEpoch, baseOffset);
+    private CachedBatchKey key(int epoch, long baseOffset) {
+        return new CachedBatchKey(id, incarnation, epoch, baseOffset);
     }
 
     /**
@@ -206,25 +206,38 @@ public final class Partition {
             RecordBatch copy = RecordBatch.wrap(stored.duplicate());
             copy.setBaseOffset(baseOffset);
             copy.setWriterEpoch(writerEpoch);
-            memory.put(key(baseOffset), stored);
+            memory.put(key(writerEpoch, baseOffset), stored);
         }
         synchronized (this) {
-            recent.add(baseOffset, batch.recordCount(), batch.sizeInBytes());
+            recent.add(baseOffset, batch.recordCount(), batch.sizeInBytes(), writerEpoch);
         }
         if (stored != null && cache.isAvailable()) {
-            cache.put(key(baseOffset), stored);
+            cache.put(key(writerEpoch, baseOffset), stored);
         }
     }
 
-    /** Rebuilds idempotent-producer state from the batches at the log's tail. */
-    public void rememberProducers(ByteBuffer batches) {
+    /**
+     * Learns from the batches at the log's tail, read in offset order before the partition
+     * serves: rebuilds idempotent-producer state, and records them as recent (under the epoch
+     * each was written in) and puts them in the in-process tier, so that consumers resuming at
+     * the tail after a restart or a failover are served from memory at once. A batch in the
+     * sidecar under the same key (this node wrote it before a restart) is found there too.
+     */
+    public void rememberTail(ByteBuffer batches) {
+        List<RecordBatch> all = RecordBatch.split(batches);
+        for (RecordBatch b : all) {
+            if (memory.enabled()) {
+                memory.put(key(b.writerEpoch(), b.baseOffset()), ByteBuffer.wrap(b.toByteArray()));
+            }
+        }
         synchronized (this) {
-            RecordBatch.forEach(batches, b -> {
+            for (RecordBatch b : all) {
+                recent.add(b.baseOffset(), b.recordCount(), b.sizeInBytes(), b.writerEpoch());
                 if (b.isIdempotent()) {
                     producers.record(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence(),
                             CompletableFuture.completedFuture(b.baseOffset()));
                 }
-            });
+            }
         }
     }
 

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The base offset, record count and size of the last {@code capacity} batches appended to a
- * partition, in offset order: what the cache may hold. It lets a read know, without asking the
+ * The base offset, record count, size and writer epoch of the last {@code capacity} batches of a
+ * partition, in offset order: what the caches may hold (under keys naming that epoch). It lets a read know, without asking the
  * cache, whether an offset falls in a recent batch and which keys follow it, so one round trip
  * (a multi-get) serves a tail read and an old offset never costs a cache call.
  *
@@ -13,7 +13,7 @@ import java.util.List;
  */
 final class RecentBatches {
     /** One appended batch. */
-    record Entry(long baseOffset, int recordCount, int sizeInBytes) {
+    record Entry(long baseOffset, int recordCount, int sizeInBytes, int epoch) {
         long nextOffset() {
             return baseOffset + recordCount;
         }
@@ -22,6 +22,7 @@ final class RecentBatches {
     private final long[] bases;
     private final int[] counts;
     private final int[] sizes;
+    private final int[] epochs;
     private int start;
     private int size;
 
@@ -32,10 +33,11 @@ final class RecentBatches {
         bases = new long[capacity];
         counts = new int[capacity];
         sizes = new int[capacity];
+        epochs = new int[capacity];
     }
 
-    /** Records an appended batch; batches must be added in offset order, without gaps. */
-    void add(long baseOffset, int recordCount, int sizeInBytes) {
+    /** Records a batch written under {@code epoch}; batches must be added in offset order, without gaps. */
+    void add(long baseOffset, int recordCount, int sizeInBytes, int epoch) {
         if (size > 0) {
             int last = (start + size - 1) % bases.length;
             if (baseOffset != bases[last] + counts[last]) {
@@ -53,6 +55,7 @@ final class RecentBatches {
         bases[slot] = baseOffset;
         counts[slot] = recordCount;
         sizes[slot] = sizeInBytes;
+        epochs[slot] = epoch;
     }
 
     void clear() {
@@ -92,7 +95,7 @@ final class RecentBatches {
             if (!out.isEmpty() && bytes + sizes[slot] > maxBytes) {
                 break;
             }
-            out.add(new Entry(bases[slot], counts[slot], sizes[slot]));
+            out.add(new Entry(bases[slot], counts[slot], sizes[slot], epochs[slot]));
             bytes += sizes[slot];
         }
         return out;

@@ -49,8 +49,14 @@ abstract class CachedNodeContract {
     }
 
     TestNode startNode(long memoryBytes) throws Exception {
+        return startNode(memoryBytes, 200_000);
+    }
+
+    /** @param scanRecords records at each partition's tail read at start (and made recent) */
+    TestNode startNode(long memoryBytes, int scanRecords) throws Exception {
         return TestNode.start(dir, Map.of("cache.kind", kind(), "cache.port", String.valueOf(server.port()),
-                "cache.timeout-ms", "200", "cache.probe-interval-ms", "100", "cache.memory-bytes", String.valueOf(memoryBytes)));
+                "cache.timeout-ms", "200", "cache.probe-interval-ms", "100", "cache.memory-bytes", String.valueOf(memoryBytes),
+                "producer-state.scan-records", String.valueOf(scanRecords)));
     }
 
     @AfterEach
@@ -164,13 +170,28 @@ abstract class CachedNodeContract {
             produce(b);
         }
         node.close();
-        node = startNode(); // a restarted node knows no recent batches: offset 0 is old
+        node = startNode(0, 20); // the restarted node reads back only its last 2 batches: offset 0 is old
         waitFor("the cache to be up", () -> node.node.cache().isAvailable());
         long before = hits();
         long missesBefore = node.node.cache().metrics().misses();
         assertThat(fetch(0)).containsExactlyElementsOf(expected(0, 5));
         assertThat(hits()).isEqualTo(before);
         assertThat(node.node.cache().metrics().misses()).as("an old offset costs no cache call").isEqualTo(missesBefore);
+    }
+
+    @Test
+    void aRestartedNodeFindsTheTailItWroteBeforeInTheSidecar() throws Exception {
+        waitFor("the cache to be up", () -> node.node.cache().isAvailable());
+        for (int b = 0; b < 5; b++) {
+            produce(b);
+        }
+        waitFor("the write-through of every batch", () -> node.node.cache().metrics().puts() >= 5);
+        node.close();
+        node = startNode(); // reads its tail back at start: the batches are recent again, under the epoch that wrote them
+        waitFor("the cache to be up", () -> node.node.cache().isAvailable());
+        long before = hits();
+        assertThat(fetch(0)).containsExactlyElementsOf(expected(0, 5));
+        assertThat(hits()).as("the sidecar kept them across the restart").isEqualTo(before + 5);
     }
 
     @Test

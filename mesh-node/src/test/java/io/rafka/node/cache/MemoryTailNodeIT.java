@@ -65,20 +65,29 @@ class MemoryTailNodeIT {
     }
 
     @Test
-    void afterARestartOldOffsetsComeFromTheLog() throws Exception {
-        node = start(Map.of());
+    void afterARestartTheTailReadBackAtStartIsServedFromMemoryAndOlderOffsetsFromTheLog() throws Exception {
+        Map<String, String> scanTwoBatches = Map.of("producer-state.scan-records", "20");
+        node = start(scanTwoBatches);
         for (int b = 0; b < 5; b++) {
             produce(b);
         }
         node.close();
-        node = start(Map.of());
+        node = start(scanTwoBatches);
         MemoryTail memory = node.node.memoryTail();
+        assertThat(memory.size()).as("the last two batches, read back at start").isEqualTo(2);
+
+        assertThat(fetch(30)).containsExactlyElementsOf(expected(3, 5));
+        assertThat(memory.metrics().hits()).isEqualTo(2);
+
         assertThat(fetch(0)).containsExactlyElementsOf(expected(0, 5));
         assertThat(memory.metrics().hits() + memory.metrics().misses())
-                .as("offsets the node did not append cost no lookup").isZero();
+                .as("an offset older than what was read back costs no lookup").isEqualTo(2);
+
         produce(5);
         assertThat(fetch(50)).containsExactlyElementsOf(expected(5, 6));
-        assertThat(memory.metrics().hits()).isEqualTo(1);
+        assertThat(memory.metrics().hits()).as("new appends chain on the read-back tail").isEqualTo(3);
+        assertThat(fetch(30)).containsExactlyElementsOf(expected(3, 6));
+        assertThat(memory.metrics().hits()).isEqualTo(6);
     }
 
     @Test
