@@ -1,12 +1,9 @@
 package io.rafka.node.partition;
 
-import java.util.regex.Pattern;
-
 /** The naming rules of topics and consumer groups, shared by every entry point. */
 public final class Names {
     public static final int MAX_LENGTH = 249;
     public static final int MAX_PARTITIONS = 10_000;
-    private static final Pattern LEGAL = Pattern.compile("[a-zA-Z0-9._-]+");
 
     private Names() {
     }
@@ -32,11 +29,24 @@ public final class Names {
         if (name.equals(".") || name.equals("..")) {
             throw BrokerException.invalid(what + " name must not be '.' or '..'");
         }
-        if (!LEGAL.matcher(name).matches()) {
+        if (!legal(name)) {
             throw BrokerException.invalid(what + " name '" + printable(name)
                     + "' has an illegal character: only [a-zA-Z0-9._-] are allowed");
         }
         return name;
+    }
+
+    /** [a-zA-Z0-9._-]+, without a regex: it runs on every request, and a Matcher per call showed in allocation profiles. */
+    private static boolean legal(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String printable(String s) {
