@@ -1,5 +1,6 @@
 package io.rafka.cache;
 
+import io.rafka.storage.PartitionId;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -103,6 +104,30 @@ public final class MemoryTail {
             misses.increment();
         }
         return out;
+    }
+
+    /**
+     * Drops every batch of {@code partition} (it moved to another node or its topic was deleted),
+     * so its memory is free at once rather than when the budget evicts it. Its keys could never
+     * be served wrongly anyway: a later owner or topic uses another epoch or incarnation.
+     *
+     * @return how many batches were dropped
+     */
+    public int drop(PartitionId partition) {
+        Objects.requireNonNull(partition, "partition");
+        int dropped = 0;
+        synchronized (this) {
+            Iterator<Map.Entry<CachedBatchKey, ByteBuffer>> it = entries.entrySet().iterator();
+            while (it.hasNext()) {
+                Map.Entry<CachedBatchKey, ByteBuffer> e = it.next();
+                if (e.getKey().partition().equals(partition)) {
+                    bytes -= e.getValue().remaining();
+                    it.remove();
+                    dropped++;
+                }
+            }
+        }
+        return dropped;
     }
 
     /** Bytes of batches held now. */

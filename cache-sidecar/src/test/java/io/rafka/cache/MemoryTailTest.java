@@ -78,6 +78,21 @@ class MemoryTailTest {
     }
 
     @Test
+    void droppingAPartitionFreesOnlyItsBatches() {
+        MemoryTail tail = new MemoryTail(1_000);
+        PartitionId other = new PartitionId("orders", 1);
+        tail.put(key(0), value(100, 0));
+        tail.put(new CachedBatchKey(other, 1, 1, 0), value(50, 1));
+        tail.put(new CachedBatchKey(P, 2, 3, 10), value(30, 2));
+
+        assertThat(tail.drop(P)).isEqualTo(2);
+        assertThat(tail.bytes()).isEqualTo(50);
+        assertThat(tail.size()).isEqualTo(1);
+        assertThat(tail.chain(List.of(new CachedBatchKey(other, 1, 1, 0)))).hasSize(1);
+        assertThat(tail.drop(P)).isZero();
+    }
+
+    @Test
     void replacingAKeyKeepsTheByteCountRight() {
         MemoryTail tail = new MemoryTail(1_000);
         tail.put(key(0), value(100, 0));

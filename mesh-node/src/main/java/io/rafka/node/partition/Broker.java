@@ -151,7 +151,8 @@ public final class Broker implements AutoCloseable {
 
     /**
      * Stops serving a partition (its lease moved or was lost, or the topic was deleted): readers
-     * waiting on it are woken, the log is closed and, when {@code deleteData}, its data deleted.
+     * waiting on it are woken, the log is closed, its batches leave the in-process cache tier and,
+     * when {@code deleteData}, its data is deleted.
      */
     public CompletionStage<Void> dropPartition(Topic topic, int partition, boolean deleteData) {
         PartitionId id = new PartitionId(topic.name(), partition);
@@ -159,6 +160,7 @@ public final class Broker implements AutoCloseable {
         if (part != null) {
             part.wakeAll();
             part.log().close();
+            caches.memory().drop(part.id());
         }
         return deleteData ? engine.delete(new PartitionId(topic.storageName(), partition)) : CompletableFuture.completedFuture(null);
     }

@@ -91,6 +91,23 @@ class MemoryTailNodeIT {
     }
 
     @Test
+    void deletingATopicFreesItsBatchesAndARecreatedTopicNeverSeesThem() throws Exception {
+        node = start(Map.of());
+        MemoryTail memory = node.node.memoryTail();
+        for (int b = 0; b < 3; b++) {
+            produce(b);
+        }
+        assertThat(memory.size()).isEqualTo(3);
+        node.admin().deleteTopic(io.rafka.proto.v1.DeleteTopicRequest.newBuilder().setName("hot").build());
+        assertThat(memory.size()).as("the deleted topic's batches are dropped").isZero();
+        assertThat(memory.bytes()).isZero();
+
+        node.admin().createTopic(CreateTopicRequest.newBuilder().setName("hot").setPartitions(1).build());
+        produce(7);
+        assertThat(fetch(0)).containsExactlyElementsOf(expected(7, 8));
+    }
+
+    @Test
     void aZeroBudgetTurnsTheTierOff() throws Exception {
         node = start(Map.of("cache.memory-bytes", "0"));
         MemoryTail memory = node.node.memoryTail();
