@@ -72,6 +72,15 @@ abstract class CachedNodeContract {
     }
 
     void produce(int batch) {
+        produce(node, batch);
+    }
+
+    List<String> fetch(long offset) {
+        return fetch(node, offset);
+    }
+
+    /** Produces batch {@code batch} of topic "hot": 10 records "b<batch>-0".."b<batch>-9", acks ALL. */
+    static void produce(TestNode node, int batch) {
         RecordBatchBuilder b = new RecordBatchBuilder(256);
         for (int i = 0; i < 10; i++) {
             b.append(System.currentTimeMillis(), null, ("b" + batch + "-" + i).getBytes(StandardCharsets.UTF_8));
@@ -80,8 +89,8 @@ abstract class CachedNodeContract {
                 .setBatch(ByteString.copyFrom(b.build())).build());
     }
 
-    /** Fetches from {@code offset} and returns the values at or after it (whole fetch, CRC checked). */
-    List<String> fetch(long offset) {
+    /** Fetches "hot" from {@code offset} and returns the values at or after it (whole fetch, CRC checked). */
+    static List<String> fetch(TestNode node, long offset) {
         FetchResponse r = node.broker().fetch(FetchRequest.newBuilder().setTopic("hot").setOffset(offset).build());
         List<String> out = new ArrayList<>();
         RecordBatch.forEach(r.getBatches().asReadOnlyByteBuffer(), b -> {

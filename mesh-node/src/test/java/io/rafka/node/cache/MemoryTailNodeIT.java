@@ -2,21 +2,12 @@ package io.rafka.node.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import io.rafka.cache.MemoryTail;
 import io.rafka.node.TestNode;
-import io.rafka.proto.v1.Acks;
 import io.rafka.proto.v1.CreateTopicRequest;
-import io.rafka.proto.v1.FetchRequest;
-import io.rafka.proto.v1.FetchResponse;
-import io.rafka.proto.v1.ProduceRequest;
-import io.rafka.record.Record;
-import io.rafka.record.RecordBatch;
-import io.rafka.record.RecordBatchBuilder;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -122,26 +113,11 @@ class MemoryTailNodeIT {
     }
 
     private void produce(int batch) {
-        RecordBatchBuilder b = new RecordBatchBuilder(256);
-        for (int i = 0; i < 10; i++) {
-            b.append(System.currentTimeMillis(), null, ("b" + batch + "-" + i).getBytes(StandardCharsets.UTF_8));
-        }
-        node.broker().produce(ProduceRequest.newBuilder().setTopic("hot").setAcks(Acks.ACKS_ALL)
-                .setBatch(ByteString.copyFrom(b.build())).build());
+        CachedNodeContract.produce(node, batch);
     }
 
     private List<String> fetch(long offset) {
-        FetchResponse r = node.broker().fetch(FetchRequest.newBuilder().setTopic("hot").setOffset(offset).build());
-        List<String> out = new ArrayList<>();
-        RecordBatch.forEach(r.getBatches().asReadOnlyByteBuffer(), b -> {
-            assertThat(b.isCrcValid()).isTrue();
-            for (Record rec : b.records()) {
-                if (rec.offset() >= offset) {
-                    out.add(new String(rec.value(), StandardCharsets.UTF_8));
-                }
-            }
-        });
-        return out;
+        return CachedNodeContract.fetch(node, offset);
     }
 
     private static List<String> expected(int fromBatch, int toBatch) {
