@@ -47,6 +47,8 @@ import picocli.CommandLine.Spec;
  *   <li>{@code e2e}: produces at --rate while consuming from the tail; latency is send() to
  *       receipt, measured with the sender's monotonic clock carried in the record value; the
  *       first --warmup-records (default 2 s at the rate) are left out of the latency figures.</li>
+ *   <li>{@code fetch}: produces at --rate while one reader per partition fetches (no wait) as
+ *       soon as a record past its offset is acknowledged; latency is the Fetch round trip.</li>
  * </ul>
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
