@@ -23,8 +23,8 @@ import java.util.Objects;
  * @param threads       worker threads running the blocking client
  * @param queueSize     calls waiting for a worker; beyond this a call completes at once as skipped
  * @param probeInterval while down, how often the server is probed (and reconnected)
- * @param memoryBytes   budget of the node's in-process tier ({@link MemoryTail}) in front of the
- *                      sidecar; 0 = off
+ * @param memoryBytes   direct memory of the node's in-process tier ({@link MemoryTail}) in front
+ *                      of the sidecar; 0 = off
  */
 public record CacheConfig(
         Kind kind,
@@ -92,7 +92,7 @@ public record CacheConfig(
             new Key("cache.threads", "4", "Worker threads running the blocking cache client."),
             new Key("cache.queue-size", "1024", "Calls queued for the workers; when full, calls complete at once as skipped."),
             new Key("cache.probe-interval-ms", "1000", "While the cache is down, how often it is probed and reconnected."),
-            new Key("cache.memory-bytes", "67108864", "Budget of the in-process tier in front of the sidecar: the newest batches of the node's partitions, oldest evicted first; 0 = off. At most half the heap."));
+            new Key("cache.memory-bytes", "67108864", "Direct memory of the in-process tier in front of the sidecar: a ring of the newest batches of the node's partitions, oldest overwritten first; 0 = off. At most half of -XX:MaxDirectMemorySize."));
 
     public CacheConfig {
         Objects.requireNonNull(kind, "cache.kind");

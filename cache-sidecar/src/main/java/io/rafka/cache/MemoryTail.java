@@ -1,33 +1,62 @@
 package io.rafka.cache;
 
-import io.rafka.storage.PartitionId;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The node's in-process tier of the hot-tail cache: the most recently appended batches of every
- * partition the node owns, within one node-wide byte budget ({@code cache.memory-bytes}), evicted
- * oldest-written first. It sits in front of the sidecar ({@link BatchCache}): a tail read is
+ * partition the node owns, in one node-wide ring of direct memory ({@code cache.memory-bytes}),
+ * overwritten oldest first. It sits in front of the sidecar ({@link BatchCache}): a tail read is
  * answered from here without a thread hop or a round trip, a reader further behind goes to the
  * sidecar, then to the log.
  *
- * <p>Same keys and the same promise as the sidecar: a key names the partition, its incarnation,
- * the writer's epoch and the base offset, and only batches whose append succeeded are put, so an
- * answer is always the batch the key names. Values are never copied on the way in (the caller
- * hands over a buffer it no longer changes) and are returned as read-only views.
+ * <p>Why a ring off the heap: the tail is exactly what a garbage collector hates, data that lives
+ * for minutes after being young. Held on the heap, every young collection copied the batches
+ * appended since the last one and the tier's map entries with them, and those pauses set the
+ * tail reader's p99. In the ring the batches cost the collector nothing, and there is no index:
+ * a {@link #put} answers a handle (where the batch lies and in which lap of the ring) that the
+ * partition keeps next to the batch's offsets; a read copies from the handle if its segment has
+ * not been overwritten since.
  *
- * <p>Thread-safe: one short lock around a map; no I/O, nothing blocks.
+ * <p>The ring is cut into segments (a sixteenth of the budget, between 64 KiB and 4 MiB, never
+ * more than the budget; the budget is rounded down to whole segments), allocated when first
+ * written, so an idle node holds no more than it needs. A batch never spans two segments; one
+ * larger than a segment is not held (it is read from the sidecar or the log). When the writer
+ * reaches a segment again, every batch in it is evicted at once.
+ *
+ * <p>What a handle promises: the bytes copied are the ones {@link #put} was given, or nothing.
+ * Which batch a handle stands for (partition, epoch, offsets) is the caller's to keep; a
+ * partition keeps the handles of its own appends only, so it can never be answered another's.
+ *
+ * <p>Thread-safe: one short lock around the copy in or out; no I/O, nothing blocks.
  */
 public final class MemoryTail {
+    /** What {@link #put} answers when it did not keep the batch. */
+    public static final long NOT_HELD = -1;
+    static final int MAX_SEGMENT_BYTES = 4 << 20;
+    static final int MIN_SEGMENT_BYTES = 64 << 10;
+    private static final int OFFSET_BITS = 23; // offsets within a segment < 8 MiB
+    private static final long OFFSET_MASK = (1L << OFFSET_BITS) - 1;
+
+    /** A batch a caller holds a handle for: what {@link #copyChain} reads. */
+    public interface Held {
+        /** The handle {@link #put} answered, or {@link #NOT_HELD}. */
+        long memoryHandle();
+
+        /** The batch's length in bytes, as put. */
+        int sizeInBytes();
+    }
+
     private final long budgetBytes;
-    private final LinkedHashMap<CachedBatchKey, ByteBuffer> entries = new LinkedHashMap<>();
-    private long bytes;
+    private final int segmentBytes;
+    private final ByteBuffer[] segments;
+    private final long[] segmentLap; // which lap (number of segment switches) each segment holds, -1 = none
+    private final int[] segmentBatches;
+    private final int[] segmentUsed;
+    private long lap = -1;
+    private int position;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final LongAdder puts = new LongAdder();
@@ -35,13 +64,22 @@ public final class MemoryTail {
     private final LongAdder skippedOversize = new LongAdder();
 
     /**
-     * @param budgetBytes the most bytes of batches held at once; 0 turns the tier off
+     * @param budgetBytes the most bytes of direct memory the ring takes; 0 turns the tier off
      */
     public MemoryTail(long budgetBytes) {
         if (budgetBytes < 0) {
             throw new IllegalArgumentException("cache.memory-bytes must not be negative, was " + budgetBytes);
         }
         this.budgetBytes = budgetBytes;
+        this.segmentBytes = (int) Math.min(budgetBytes,
+                Math.min(MAX_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, budgetBytes / 16)));
+        int count = budgetBytes == 0 ? 0 : (int) (budgetBytes / segmentBytes);
+        this.segments = new ByteBuffer[count];
+        this.segmentLap = new long[count];
+        java.util.Arrays.fill(segmentLap, -1);
+        this.segmentBatches = new int[count];
+        this.segmentUsed = new int[count];
+        this.position = segmentBytes; // the first put opens lap 0
     }
 
     /** False when {@code cache.memory-bytes} is 0: every lookup is skipped by the caller. */
@@ -49,98 +87,132 @@ public final class MemoryTail {
         return budgetBytes > 0;
     }
 
-    /**
-     * Keeps an appended batch, stamped as stored, evicting the oldest batches beyond the budget.
-     * A batch larger than the whole budget is not kept.
-     */
-    public void put(CachedBatchKey key, ByteBuffer batch) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(batch, "batch");
-        if (!enabled()) {
-            return;
-        }
-        int size = batch.remaining();
-        if (size > budgetBytes) {
-            skippedOversize.increment();
-            return;
-        }
-        ByteBuffer view = batch.asReadOnlyBuffer();
-        synchronized (this) {
-            ByteBuffer old = entries.put(key, view);
-            if (old != null) {
-                bytes -= old.remaining();
-            }
-            bytes += size;
-            Iterator<Map.Entry<CachedBatchKey, ByteBuffer>> oldest = entries.entrySet().iterator();
-            while (bytes > budgetBytes && oldest.hasNext()) {
-                bytes -= oldest.next().getValue().remaining();
-                oldest.remove();
-                evictions.increment();
-            }
-        }
-        puts.increment();
+    /** The largest batch the ring holds: one segment. */
+    public int segmentBytes() {
+        return segmentBytes;
     }
 
     /**
-     * The batches under {@code keys} in order, up to the first one not held: a chain of
-     * contiguous batches from the first key (empty when the first is not held). Each hit is
-     * counted, and the key that ends the chain is counted as a miss.
+     * Copies an appended batch, stamped as stored, into the ring (the caller's buffer is not
+     * kept, nor its position moved).
      *
-     * @return read-only views, position 0; the caller may read them but not keep them forever
+     * @return the handle to read it back with, or {@link #NOT_HELD} when the tier is off or the
+     *         batch is larger than a segment
      */
-    public List<ByteBuffer> chain(List<CachedBatchKey> keys) {
-        List<ByteBuffer> out = new ArrayList<>(keys.size());
+    public long put(ByteBuffer batch) {
+        Objects.requireNonNull(batch, "batch");
+        if (!enabled()) {
+            return NOT_HELD;
+        }
+        int size = batch.remaining();
+        if (size > segmentBytes) {
+            skippedOversize.increment();
+            return NOT_HELD;
+        }
+        long handle;
         synchronized (this) {
-            for (CachedBatchKey k : keys) {
-                ByteBuffer v = entries.get(k);
-                if (v == null) {
+            if (position + size > segmentBytes) {
+                lap++;
+                int s = segmentOf(lap);
+                if (segments[s] == null) {
+                    segments[s] = ByteBuffer.allocateDirect(segmentBytes);
+                } else {
+                    evictions.add(segmentBatches[s]);
+                }
+                segmentLap[s] = lap;
+                segmentBatches[s] = 0;
+                segmentUsed[s] = 0;
+                position = 0;
+            }
+            int s = segmentOf(lap);
+            segments[s].put(position, batch, batch.position(), size);
+            handle = lap << OFFSET_BITS | position;
+            position += size;
+            segmentBatches[s]++;
+            segmentUsed[s] = position;
+        }
+        puts.increment();
+        return handle;
+    }
+
+    /**
+     * Copies the batches of {@code batches}, in order, up to the first one not held, into one
+     * new heap buffer, back to back: a chain of contiguous batches from the first. Each batch
+     * copied counts as a hit, and the one that ends the chain as a miss.
+     *
+     * @return the buffer (position 0), or null when the first batch is not held
+     */
+    public ByteBuffer copyChain(List<? extends Held> batches) {
+        int n = 0;
+        int bytes = 0;
+        ByteBuffer out = null;
+        synchronized (this) {
+            for (Held b : batches) {
+                if (!holds(b.memoryHandle(), b.sizeInBytes())) {
                     break;
                 }
-                out.add(v.duplicate());
+                n++;
+                bytes += b.sizeInBytes();
+            }
+            if (n > 0) {
+                out = ByteBuffer.allocate(bytes);
+                int at = 0;
+                for (int i = 0; i < n; i++) {
+                    Held b = batches.get(i);
+                    long h = b.memoryHandle();
+                    out.put(at, segments[segmentOf(h >>> OFFSET_BITS)], (int) (h & OFFSET_MASK), b.sizeInBytes());
+                    at += b.sizeInBytes();
+                }
             }
         }
-        hits.add(out.size());
-        if (out.size() < keys.size()) {
+        hits.add(n);
+        if (n < batches.size()) {
             misses.increment();
         }
         return out;
     }
 
-    /**
-     * Drops every batch of {@code partition} (it moved to another node or its topic was deleted),
-     * so its memory is free at once rather than when the budget evicts it. Its keys could never
-     * be served wrongly anyway: a later owner or topic uses another epoch or incarnation.
-     *
-     * @return how many batches were dropped
-     */
-    public int drop(PartitionId partition) {
-        Objects.requireNonNull(partition, "partition");
-        int dropped = 0;
-        synchronized (this) {
-            Iterator<Map.Entry<CachedBatchKey, ByteBuffer>> it = entries.entrySet().iterator();
-            while (it.hasNext()) {
-                Map.Entry<CachedBatchKey, ByteBuffer> e = it.next();
-                if (e.getKey().partition().equals(partition)) {
-                    bytes -= e.getValue().remaining();
-                    it.remove();
-                    dropped++;
-                }
-            }
+    private boolean holds(long handle, int size) {
+        if (handle < 0 || size < 0) {
+            return false;
         }
-        return dropped;
+        long l = handle >>> OFFSET_BITS;
+        int s = segmentOf(l);
+        return segmentLap[s] == l && (handle & OFFSET_MASK) + size <= segmentUsed[s];
     }
 
-    /** Bytes of batches held now. */
+    private int segmentOf(long l) {
+        return (int) (l % segments.length);
+    }
+
+    /** Bytes of batches held now (those of partitions since moved away included, until overwritten). */
     public synchronized long bytes() {
-        return bytes;
+        long sum = 0;
+        for (int used : segmentUsed) {
+            sum += used;
+        }
+        return sum;
     }
 
     /** Batches held now. */
     public synchronized int size() {
-        return entries.size();
+        int sum = 0;
+        for (int b : segmentBatches) {
+            sum += b;
+        }
+        return sum;
     }
 
-    /** Batches dropped to stay within the budget, since start. */
+    /** Direct memory taken by the segments written so far (at most the budget). */
+    public synchronized long allocatedBytes() {
+        long sum = 0;
+        for (ByteBuffer s : segments) {
+            sum += s == null ? 0 : s.capacity();
+        }
+        return sum;
+    }
+
+    /** Batches overwritten since start. */
     public long evictions() {
         return evictions.sum();
     }

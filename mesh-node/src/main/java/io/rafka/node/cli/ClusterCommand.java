@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
 final class ClusterCommand implements Callable<Integer> {
     private static final Pattern READY = Pattern.compile("ready: gRPC (\\S+), health");
     /** Hazelcast's module warnings on JDK 17, silenced as its documentation advises. */
-    private static final List<String> JVM_FLAGS = List.of("-Xms64m", "-Xmx256m", "-XX:MaxDirectMemorySize=128m",
+    private static final List<String> JVM_FLAGS = List.of("-Xms64m", "-Xmx256m", "-XX:MaxDirectMemorySize=192m",
             "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError", "--add-modules", "java.se",
             "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
             "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.management/sun.management=ALL-UNNAMED",

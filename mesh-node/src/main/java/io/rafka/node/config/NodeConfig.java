@@ -185,10 +185,11 @@ public record NodeConfig(
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
-        long heap = Runtime.getRuntime().maxMemory();
-        if (cache.memoryBytes() > heap / 2) {
-            throw new ConfigException("cache.memory-bytes must be at most half the JVM heap (" + heap / 2
-                    + " bytes of -Xmx " + heap + "), was " + cache.memoryBytes());
+        long direct = maxDirectMemory();
+        if (cache.memoryBytes() > direct / 2) {
+            throw new ConfigException("cache.memory-bytes must be at most half the JVM's direct memory (" + direct / 2
+                    + " bytes of -XX:MaxDirectMemorySize " + direct + "; the in-process tier lives there), was "
+                    + cache.memoryBytes());
         }
         Optional<ScyllaConfig> scylla = Optional.empty();
         if (parsed.get("storage.engine").equals("scylla")) {
@@ -431,5 +432,16 @@ public record NodeConfig(
             }
         }
         throw new ConfigException(key + " must be one of " + List.of(allowed) + ", was '" + s + "'");
+    }
+
+    /**
+     * The JVM's limit on direct memory: -XX:MaxDirectMemorySize, or the heap limit when it is not
+     * set (the JVM's own default).
+     */
+    public static long maxDirectMemory() {
+        var diagnostic = java.lang.management.ManagementFactory.getPlatformMXBean(
+                com.sun.management.HotSpotDiagnosticMXBean.class);
+        long set = diagnostic == null ? 0 : Long.parseLong(diagnostic.getVMOption("MaxDirectMemorySize").getValue());
+        return set > 0 ? set : Runtime.getRuntime().maxMemory();
     }
 }

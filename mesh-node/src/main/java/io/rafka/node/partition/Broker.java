@@ -160,7 +160,6 @@ public final class Broker implements AutoCloseable {
         if (part != null) {
             part.wakeAll();
             part.log().close();
-            caches.memory().drop(part.id());
         }
         return deleteData ? engine.delete(new PartitionId(topic.storageName(), partition)) : CompletableFuture.completedFuture(null);
     }

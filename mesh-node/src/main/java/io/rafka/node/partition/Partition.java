@@ -30,7 +30,8 @@ import java.util.concurrent.CompletionStage;
  * <p>Every appended batch is written through, after its append succeeded, to the node's
  * in-process cache tier and to the sidecar cache when there is one. A read at an offset inside
  * one of the last {@value #RECENT_BATCHES} batches is answered from the in-process tier when it
- * still holds that batch (the batches that chain from it, without a thread hop or an I/O), else
+ * still holds that batch (by the handle its put answered, kept here with the batch's offsets and
+ * epoch; the batches that chain from it are copied out without a thread hop or an I/O), else
  * from the sidecar in one multi-get (the hits that chain from the first), else from the log. The
  * caches are never the source of truth: they only ever answer for batches this partition
  * appended and acknowledged.
@@ -153,16 +154,16 @@ public final class Partition {
         if (wanted.isEmpty()) {
             return log.read(offset, maxBytes);
         }
-        List<CachedBatchKey> keys = wanted.stream().map(e -> key(e.epoch(), e.baseOffset())).toList();
         if (memory.enabled()) {
-            List<ByteBuffer> held = memory.chain(keys);
-            if (!held.isEmpty()) {
-                return CompletableFuture.completedFuture(slice(held));
+            ByteBuffer held = memory.copyChain(wanted);
+            if (held != null) {
+                return CompletableFuture.completedFuture(new LogSlice(held, log.logStartOffset(), log.logEndOffset()));
             }
         }
         if (!cache.isAvailable()) {
             return log.read(offset, maxBytes);
         }
+        List<CachedBatchKey> keys = wanted.stream().map(e -> key(e.epoch(), e.baseOffset())).toList();
         return cache.getAll(keys).thenCompose(found -> {
             List<ByteBuffer> hits = new ArrayList<>();
             for (Optional<ByteBuffer> f : found) {
@@ -201,15 +202,16 @@ public final class Partition {
      */
     private void writeThrough(RecordBatch batch, long baseOffset) {
         ByteBuffer stored = null;
+        long handle = MemoryTail.NOT_HELD;
         if (memory.enabled() || cache.isAvailable()) {
             stored = ByteBuffer.wrap(batch.toByteArray());
             RecordBatch copy = RecordBatch.wrap(stored.duplicate());
             copy.setBaseOffset(baseOffset);
             copy.setWriterEpoch(writerEpoch);
-            memory.put(key(writerEpoch, baseOffset), stored);
+            handle = memory.put(stored);
         }
         synchronized (this) {
-            recent.add(baseOffset, batch.recordCount(), batch.sizeInBytes(), writerEpoch);
+            recent.add(baseOffset, batch.recordCount(), batch.sizeInBytes(), writerEpoch, handle);
         }
         if (stored != null && cache.isAvailable()) {
             cache.put(key(writerEpoch, baseOffset), stored);
@@ -225,14 +227,14 @@ public final class Partition {
      */
     public void rememberTail(ByteBuffer batches) {
         List<RecordBatch> all = RecordBatch.split(batches);
-        for (RecordBatch b : all) {
-            if (memory.enabled()) {
-                memory.put(key(b.writerEpoch(), b.baseOffset()), ByteBuffer.wrap(b.toByteArray()));
-            }
+        long[] handles = new long[all.size()];
+        for (int i = 0; i < all.size(); i++) {
+            handles[i] = memory.put(ByteBuffer.wrap(all.get(i).toByteArray()));
         }
         synchronized (this) {
-            for (RecordBatch b : all) {
-                recent.add(b.baseOffset(), b.recordCount(), b.sizeInBytes(), b.writerEpoch());
+            for (int i = 0; i < all.size(); i++) {
+                RecordBatch b = all.get(i);
+                recent.add(b.baseOffset(), b.recordCount(), b.sizeInBytes(), b.writerEpoch(), handles[i]);
                 if (b.isIdempotent()) {
                     producers.record(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence(),
                             CompletableFuture.completedFuture(b.baseOffset()));

@@ -1,11 +1,13 @@
 package io.rafka.node.partition;
 
+import io.rafka.cache.MemoryTail;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The base offset, record count, size and writer epoch of the last {@code capacity} batches of a
- * partition, in offset order: what the caches may hold (under keys naming that epoch). It lets a read know, without asking the
+ * The base offset, record count, size, writer epoch and in-process tier handle of the last
+ * {@code capacity} batches of a partition, in offset order: what the caches may hold (the
+ * sidecar under keys naming that epoch, the in-process tier under that handle). It lets a read know, without asking the
  * cache, whether an offset falls in a recent batch and which keys follow it, so one round trip
  * (a multi-get) serves a tail read and an old offset never costs a cache call.
  *
@@ -13,7 +15,8 @@ import java.util.List;
  */
 final class RecentBatches {
     /** One appended batch. */
-    record Entry(long baseOffset, int recordCount, int sizeInBytes, int epoch) {
+    record Entry(long baseOffset, int recordCount, int sizeInBytes, int epoch, long memoryHandle)
+            implements MemoryTail.Held {
         long nextOffset() {
             return baseOffset + recordCount;
         }
@@ -23,6 +26,7 @@ final class RecentBatches {
     private final int[] counts;
     private final int[] sizes;
     private final int[] epochs;
+    private final long[] handles;
     private int start;
     private int size;
 
@@ -34,10 +38,15 @@ final class RecentBatches {
         counts = new int[capacity];
         sizes = new int[capacity];
         epochs = new int[capacity];
+        handles = new long[capacity];
     }
 
-    /** Records a batch written under {@code epoch}; batches must be added in offset order, without gaps. */
-    void add(long baseOffset, int recordCount, int sizeInBytes, int epoch) {
+    /**
+     * Records a batch written under {@code epoch} and held in the in-process tier under
+     * {@code memoryHandle} ({@link MemoryTail#NOT_HELD} if not); batches must be added in offset
+     * order, without gaps.
+     */
+    void add(long baseOffset, int recordCount, int sizeInBytes, int epoch, long memoryHandle) {
         if (size > 0) {
             int last = (start + size - 1) % bases.length;
             if (baseOffset != bases[last] + counts[last]) {
@@ -56,6 +65,7 @@ final class RecentBatches {
         counts[slot] = recordCount;
         sizes[slot] = sizeInBytes;
         epochs[slot] = epoch;
+        handles[slot] = memoryHandle;
     }
 
     void clear() {
@@ -95,7 +105,7 @@ final class RecentBatches {
             if (!out.isEmpty() && bytes + sizes[slot] > maxBytes) {
                 break;
             }
-            out.add(new Entry(bases[slot], counts[slot], sizes[slot], epochs[slot]));
+            out.add(new Entry(bases[slot], counts[slot], sizes[slot], epochs[slot], handles[slot]));
             bytes += sizes[slot];
         }
         return out;

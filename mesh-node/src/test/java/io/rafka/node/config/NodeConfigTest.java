@@ -69,10 +69,10 @@ class NodeConfigTest {
 
     @Test
     void theInProcessCacheTierMayTakeAtMostHalfTheHeap() {
-        long half = Runtime.getRuntime().maxMemory() / 2;
+        long half = NodeConfig.maxDirectMemory() / 2;
         assertThatThrownBy(() -> NodeConfig.load(Optional.empty(), Map.of(), Map.of("cache.memory-bytes", String.valueOf(half + 1))))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("cache.memory-bytes must be at most half the JVM heap (" + half)
+                .hasMessageContaining("cache.memory-bytes must be at most half the JVM's direct memory (" + half)
                 .hasMessageContaining("was " + (half + 1));
         assertThatThrownBy(() -> NodeConfig.load(Optional.empty(), Map.of("RAFKA_CACHE_MEMORY_BYTES", "-5"), Map.of()))
                 .hasMessageContaining("cache.memory-bytes must be between 0 and").hasMessageContaining("was -5");
