@@ -344,6 +344,7 @@ final class BenchCommand implements Callable<Integer> {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<TopicPartitionRef> parts = partitionsOf(topic);
         double[] cacheBefore = cacheCounters();
+        long[] gcBefore = clientGc();
         io.grpc.ManagedChannel channel = io.rafka.client.internal.Channels.open(client.bootstrap, 1)[0];
         long start = System.nanoTime();
         Histogram result;
@@ -445,6 +446,9 @@ final class BenchCommand implements Callable<Integer> {
             return 1;
         }
         long elapsed = System.nanoTime() - start;
+        long[] gcAfter = clientGc();
+        // the client's own collections stop its readers too: they are part of every latency figure
+        out.printf(Locale.ROOT, "client gc collections=%d time_ms=%d%n", gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
         double[] cacheAfter = cacheCounters();
         if (cacheBefore != null && cacheAfter != null) {
             double hits = cacheAfter[0] - cacheBefore[0];
@@ -454,6 +458,17 @@ final class BenchCommand implements Callable<Integer> {
         }
         summary(label, Math.min(fetched.get(), produced.get()), fetchedBytes.get(), elapsed, result);
         return 0;
+    }
+
+    /** Collections and milliseconds spent collecting in this JVM so far, over all its collectors. */
+    private static long[] clientGc() {
+        long count = 0;
+        long ms = 0;
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {count, ms};
     }
 
     /** rafka_cache_hits and rafka_cache_misses from --metrics-url, or null without one. */
