@@ -336,6 +336,25 @@ public final class SupernodeStore {
         }
     }
 
+    /**
+     * Makes sure no id at or below {@code seen} is handed out from now on, by this store or any
+     * other: a partition found it in its log (written before the cluster's maps were lost, or by
+     * a producer whose id block this store never saw). The cluster counter is raised past it and a
+     * block of ours that holds ids at or below it is dropped.
+     */
+    public void producerIdsAbove(long seen) {
+        if (seen < 0) {
+            return;
+        }
+        Checks.requireBlockingAllowed("producerIdsAbove");
+        synchronized (producerIdLock) {
+            counters.executeOnKey(PRODUCER_ID_COUNTER, new io.rafka.supernode.internal.CounterAtLeast(Math.addExact(seen, 1)));
+            if (nextProducerId <= seen) {
+                nextProducerId = producerIdEnd; // the next call reserves a fresh block, above seen
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------- committed offsets
 
     /**

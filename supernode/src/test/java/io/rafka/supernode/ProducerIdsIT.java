@@ -56,4 +56,18 @@ class ProducerIdsIT {
         long afterRestart = new SupernodeStore(cluster.lite(0)).nextProducerId();
         assertThat(ids).doesNotContain(afterRestart);
     }
+
+    @Test
+    void anIdFoundInALogIsNeverHandedOutAgainByAnyStore() {
+        SupernodeStore a = new SupernodeStore(cluster.full(0));
+        SupernodeStore b = new SupernodeStore(cluster.lite(0));
+        long first = a.nextProducerId();
+        long seen = first + 50_000; // past every block reserved so far, as after the maps were lost
+        a.producerIdsAbove(seen);
+        assertThat(a.nextProducerId()).as("the store drops its block below the id").isGreaterThan(seen);
+        assertThat(b.nextProducerId()).as("another store reserves above it").isGreaterThan(seen);
+        long next = a.nextProducerId();
+        a.producerIdsAbove(first); // an id below the counter changes nothing
+        assertThat(a.nextProducerId()).isEqualTo(next + 1);
+    }
 }

@@ -103,6 +103,11 @@ public final class ClusterMetadata implements Metadata {
         return store.nextProducerId();
     }
 
+    @Override
+    public void producerIdsAbove(long seen) {
+        store.producerIdsAbove(seen);
+    }
+
     private static LocalMetadata.CommittedOffset toLocal(io.rafka.supernode.CommittedOffset c) {
         return new LocalMetadata.CommittedOffset(c.topic(), c.partition(), c.offset(), c.metadata(), c.commitTime());
     }

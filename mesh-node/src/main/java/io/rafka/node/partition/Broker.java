@@ -342,12 +342,18 @@ public final class Broker implements AutoCloseable {
     /**
      * Reads the last {@code producer-state.scan-records} records of the log so that a producer
      * retrying across a restart is still recognised, and so that the tail is in the cache tiers
-     * before the partition serves (see {@link Partition#rememberTail}).
+     * before the partition serves (see {@link Partition#rememberTail}). The producer ids found
+     * are raised past in the metadata, so a new producer is never handed an id the log already
+     * knows (which happens when the metadata was lost but the log kept).
      */
     private CompletionStage<Void> rebuildProducerState(Partition part) {
         long end = part.log().logEndOffset();
         long from = Math.max(part.log().logStartOffset(), end - config.producerStateScanRecords());
-        return scan(part, from, end);
+        return scan(part, from, end).thenCompose(v -> {
+            long highest = part.highestProducerId();
+            return highest < 0 ? CompletableFuture.<Void>completedFuture(null)
+                    : CompletableFuture.runAsync(() -> metadata.producerIdsAbove(highest), blocking);
+        });
     }
 
     private CompletionStage<Void> scan(Partition part, long from, long end) {

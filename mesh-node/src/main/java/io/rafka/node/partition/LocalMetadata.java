@@ -121,6 +121,17 @@ public final class LocalMetadata implements Metadata {
                 .sorted((a, b) -> a.key().compareTo(b.key())).toList();
     }
 
+    @Override
+    public synchronized void producerIdsAbove(long seen) {
+        if (seen >= nextProducerId) {
+            nextProducerId = seen + 1;
+            if (reservedProducerIds < nextProducerId) {
+                reservedProducerIds = nextProducerId + PRODUCER_ID_BLOCK;
+                write("producer-ids.json", new JsonObject().put("reserved", reservedProducerIds));
+            }
+        }
+    }
+
     /** A producer id never handed out before by this node, across restarts. */
     @Override
     public synchronized long nextProducerId() {

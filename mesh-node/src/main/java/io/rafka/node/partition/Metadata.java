@@ -35,4 +35,12 @@ public interface Metadata {
 
     /** A producer id never handed out before, across restarts (and nodes, in cluster mode). */
     long nextProducerId();
+
+    /**
+     * Makes sure {@link #nextProducerId()} never answers {@code seen} or less: a partition found
+     * that id in its log. Guards against ids handed out again after the metadata was lost while
+     * the logs were kept (a wiped data directory on ScyllaDB storage, a cluster restarted whole),
+     * which would make a new producer look like an old one out of sequence.
+     */
+    void producerIdsAbove(long seen);
 }

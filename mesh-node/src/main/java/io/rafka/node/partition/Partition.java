@@ -243,6 +243,13 @@ public final class Partition {
         }
     }
 
+    /** The highest producer id this partition knows of, or -1 when none. */
+    long highestProducerId() {
+        synchronized (this) {
+            return producers.highestId();
+        }
+    }
+
     int producerCount() {
         synchronized (this) {
             return producers.size();

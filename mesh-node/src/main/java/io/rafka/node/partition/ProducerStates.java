@@ -113,4 +113,13 @@ final class ProducerStates {
     int size() {
         return producers.size();
     }
+
+    /** The highest producer id held, or -1 when none. */
+    long highestId() {
+        long max = -1;
+        for (long id : producers.keySet()) {
+            max = Math.max(max, id);
+        }
+        return max;
+    }
 }

@@ -203,6 +203,26 @@ class BrokerApiIT {
     }
 
     @Test
+    void producerIdsFoundInALogAreNeverHandedOutAgainAfterTheMetadataIsLost() throws Exception {
+        createTopic("idem", 1);
+        long pid = node.broker().initProducer(InitProducerRequest.getDefaultInstance()).getProducerId();
+        produce("idem", 0, idempotentBatch(pid, 0, 5), Acks.ACKS_ALL);
+        node.close();
+        // the metadata goes (topics, producer-id counter), the log stays: as a wiped data directory
+        // does to a node on ScyllaDB storage, whose logs live in the keyspace
+        try (var files = java.nio.file.Files.walk(dir.resolve("meta"))) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        node = TestNode.start(dir, Map.of("limits.max-batch-bytes", "65536"));
+        createTopic("idem", 1); // opens the kept log and reads back its producers
+        long fresh = node.broker().initProducer(InitProducerRequest.getDefaultInstance()).getProducerId();
+        assertThat(fresh).as("a new producer never gets the id of one the log knows").isGreaterThan(pid);
+        assertThat(produce("idem", 0, idempotentBatch(fresh, 0, 2), Acks.ACKS_ALL).getBaseOffset()).isEqualTo(5);
+        assertThat(produce("idem", 0, idempotentBatch(pid, 5, 1), Acks.ACKS_ALL).getBaseOffset())
+                .as("the old producer goes on where it was").isEqualTo(7);
+    }
+
+    @Test
     void aLongPollFetchAtTheEndAnswersAsSoonAsDataArrives() throws Exception {
         createTopic("lp", 1);
         CompletableFuture<FetchResponse> pending = CompletableFuture.supplyAsync(() -> node.broker().fetch(
