@@ -348,10 +348,11 @@ public final class SupernodeStore {
         }
         Checks.requireBlockingAllowed("producerIdsAbove");
         synchronized (producerIdLock) {
-            counters.executeOnKey(PRODUCER_ID_COUNTER, new io.rafka.supernode.internal.CounterAtLeast(Math.addExact(seen, 1)));
-            if (nextProducerId <= seen) {
-                nextProducerId = producerIdEnd; // the next call reserves a fresh block, above seen
+            if (seen < nextProducerId) {
+                return; // our block starts above it, so the cluster counter is past it already: no remote call
             }
+            counters.executeOnKey(PRODUCER_ID_COUNTER, new io.rafka.supernode.internal.CounterAtLeast(Math.addExact(seen, 1)));
+            nextProducerId = producerIdEnd; // drop the rest of our block: the next call reserves one above seen
         }
     }
 

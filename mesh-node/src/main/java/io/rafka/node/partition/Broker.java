@@ -151,8 +151,8 @@ public final class Broker implements AutoCloseable {
 
     /**
      * Stops serving a partition (its lease moved or was lost, or the topic was deleted): readers
-     * waiting on it are woken, the log is closed, its batches leave the in-process cache tier and,
-     * when {@code deleteData}, its data is deleted.
+     * waiting on it are woken, the log is closed (its batches in the in-process cache tier become
+     * unreachable, overwritten in ring order) and, when {@code deleteData}, its data is deleted.
      */
     public CompletionStage<Void> dropPartition(Topic topic, int partition, boolean deleteData) {
         PartitionId id = new PartitionId(topic.name(), partition);

@@ -229,7 +229,7 @@ public final class Partition {
         List<RecordBatch> all = RecordBatch.split(batches);
         long[] handles = new long[all.size()];
         for (int i = 0; i < all.size(); i++) {
-            handles[i] = memory.put(ByteBuffer.wrap(all.get(i).toByteArray()));
+            handles[i] = memory.put(all.get(i).buffer()); // put copies: no heap copy first
         }
         synchronized (this) {
             for (int i = 0; i < all.size(); i++) {
