@@ -23,6 +23,9 @@ import java.util.Objects;
  * @param threads       worker threads running the blocking client
  * @param queueSize     calls waiting for a worker; beyond this a call completes at once as skipped
  * @param probeInterval while down, how often the server is probed (and reconnected)
+ * @param writeLinger   how long a put may wait for others to go out in the same write to the
+ *                      sidecar, 0 to 1 s; only while the in-process tier is on (see
+ *                      {@link #effectiveWriteLinger()})
  * @param memoryBytes   direct memory of the node's in-process tier ({@link MemoryTail}) in front
  *                      of the sidecar; 0 = off
  */
@@ -37,11 +40,13 @@ public record CacheConfig(
         int threads,
         int queueSize,
         Duration probeInterval,
+        Duration writeLinger,
         long memoryBytes) {
 
     public static final int MEMCACHED_MAX_VALUE_BYTES = 1_048_000;
     public static final int REDIS_MAX_VALUE_BYTES = 512 * 1024 * 1024;
     private static final Duration MAX_TTL = Duration.ofDays(30);
+    private static final Duration MAX_WRITE_LINGER = Duration.ofSeconds(1);
     /** The in-process tier's budget is capped; the node also refuses one over half its heap. */
     public static final long MAX_MEMORY_BYTES = 64L << 30;
 
@@ -92,6 +97,7 @@ public record CacheConfig(
             new Key("cache.threads", "4", "Worker threads running the blocking cache client."),
             new Key("cache.queue-size", "1024", "Calls queued for the workers; when full, calls complete at once as skipped."),
             new Key("cache.probe-interval-ms", "1000", "While the cache is down, how often it is probed and reconnected."),
+            new Key("cache.write-linger-ms", "20", "How long a write to the sidecar waits to gather more batches (one round trip for many), 0 to 1000; only while the in-process tier is on, which serves the newest batches meanwhile. 0 = at once."),
             new Key("cache.memory-bytes", "67108864", "Direct memory of the in-process tier in front of the sidecar: a ring of the newest batches of the node's partitions, oldest overwritten first; 0 = off. At most half of -XX:MaxDirectMemorySize."));
 
     public CacheConfig {
@@ -134,6 +140,11 @@ public record CacheConfig(
             throw new IllegalArgumentException("cache.probe-interval-ms must be between 10 and 60000, was "
                     + probeInterval.toMillis());
         }
+        Objects.requireNonNull(writeLinger, "cache.write-linger-ms");
+        if (writeLinger.isNegative() || writeLinger.compareTo(MAX_WRITE_LINGER) > 0) {
+            throw new IllegalArgumentException("cache.write-linger-ms must be between 0 and "
+                    + MAX_WRITE_LINGER.toMillis() + ", was " + writeLinger.toMillis());
+        }
         if (memoryBytes < 0 || memoryBytes > MAX_MEMORY_BYTES) {
             throw new IllegalArgumentException("cache.memory-bytes must be between 0 and " + MAX_MEMORY_BYTES
                     + " (64 GiB), was " + memoryBytes);
@@ -171,7 +182,20 @@ public record CacheConfig(
                 Duration.ofMillis(number(v, "cache.ttl-ms")), integer(v, "cache.max-value-bytes"),
                 Duration.ofMillis(number(v, "cache.timeout-ms")), integer(v, "cache.threads"),
                 integer(v, "cache.queue-size"), Duration.ofMillis(number(v, "cache.probe-interval-ms")),
-                number(v, "cache.memory-bytes"));
+                Duration.ofMillis(number(v, "cache.write-linger-ms")), number(v, "cache.memory-bytes"));
+    }
+
+    /**
+     * How long a put to the sidecar may wait for company: {@link #writeLinger} while the
+     * in-process tier is on, zero without it. With the tier on, the newest batches are read from
+     * memory, so the sidecar copy is only needed later (after the ring has moved on, or after a
+     * restart) and a few milliseconds of delay cost no hit; gathering the puts of that time into
+     * one pipelined write saves a round trip, a worker hand-off and a timeout per batch. Without
+     * the tier a tail reader asks the sidecar for a batch just after it was appended, so the put
+     * goes out at once.
+     */
+    public Duration effectiveWriteLinger() {
+        return memoryBytes == 0 ? Duration.ZERO : writeLinger;
     }
 
     /** {@code redis 127.0.0.1:6379}, for logs. */

@@ -76,7 +76,7 @@ abstract class BatchCacheContract {
             cache.close();
         }
         cache = BatchCache.open(new CacheConfig(kind(), CLUSTER, "127.0.0.1", server.port(), ttl,
-                maxValueBytes, timeout, threads, queueSize, Duration.ofMillis(200), 0));
+                maxValueBytes, timeout, threads, queueSize, Duration.ofMillis(200), Duration.ZERO, 0));
         return cache;
     }
 

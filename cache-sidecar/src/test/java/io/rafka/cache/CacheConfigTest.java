@@ -38,10 +38,18 @@ class CacheConfigTest {
                 Map.entry("cache.kind", "memcached"), Map.entry("cache.host", "cache.local"), Map.entry("cache.port", "11311"),
                 Map.entry("cache.ttl-ms", "60000"), Map.entry("cache.max-value-bytes", "65536"), Map.entry("cache.timeout-ms", "20"),
                 Map.entry("cache.threads", "2"), Map.entry("cache.queue-size", "10"), Map.entry("cache.probe-interval-ms", "250"),
-                Map.entry("cache.memory-bytes", "1048576"), Map.entry("grpc.port", "9090")), "prod");
+                Map.entry("cache.write-linger-ms", "7"), Map.entry("cache.memory-bytes", "1048576"), Map.entry("grpc.port", "9090")), "prod");
 
         assertThat(c).isEqualTo(new CacheConfig(CacheConfig.Kind.MEMCACHED, "prod", "cache.local", 11311,
-                Duration.ofMinutes(1), 65536, Duration.ofMillis(20), 2, 10, Duration.ofMillis(250), 1_048_576));
+                Duration.ofMinutes(1), 65536, Duration.ofMillis(20), 2, 10, Duration.ofMillis(250), Duration.ofMillis(7), 1_048_576));
+    }
+
+    @Test
+    void putsLingerOnlyWhileTheInProcessTierIsOn() {
+        assertThat(CacheConfig.none("c").writeLinger()).isEqualTo(Duration.ofMillis(20));
+        assertThat(CacheConfig.none("c").effectiveWriteLinger()).isEqualTo(Duration.ofMillis(20));
+        assertThat(CacheConfig.parse(Map.of("cache.memory-bytes", "0"), "c").effectiveWriteLinger()).isZero();
+        assertThat(CacheConfig.parse(Map.of("cache.write-linger-ms", "0"), "c").effectiveWriteLinger()).isZero();
     }
 
     @Test
@@ -52,6 +60,10 @@ class CacheConfigTest {
                 .hasMessage("cache.kind must be one of none, redis, memcached, was 'memory'");
         assertThatThrownBy(() -> parse("cache.memory-bytes", "-1"))
                 .hasMessage("cache.memory-bytes must be between 0 and 68719476736 (64 GiB), was -1");
+        assertThatThrownBy(() -> parse("cache.write-linger-ms", "-1"))
+                .hasMessage("cache.write-linger-ms must be between 0 and 1000, was -1");
+        assertThatThrownBy(() -> parse("cache.write-linger-ms", "1001"))
+                .hasMessage("cache.write-linger-ms must be between 0 and 1000, was 1001");
         assertThatThrownBy(() -> parse("cache.port", "70000"))
                 .hasMessage("cache.port must be between 1 and 65535, was 70000");
         assertThatThrownBy(() -> parse("cache.ttl-ms", "0"))

@@ -26,7 +26,7 @@ class CacheWithoutServerTest {
         }
         try (LogCapture logs = new LogCapture();
              BatchCache cache = BatchCache.open(new CacheConfig(kind, "test", "127.0.0.1", port,
-                     Duration.ofMinutes(1), 1_000_000, Duration.ofMillis(200), 2, 16, Duration.ofMillis(100), 0))) {
+                     Duration.ofMinutes(1), 1_000_000, Duration.ofMillis(200), 2, 16, Duration.ofMillis(100), Duration.ZERO, 0))) {
 
             for (int i = 0; i < 20; i++) {
                 cache.put(key(1, i), ByteBuffer.wrap(batch(i, 1))).toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).join();

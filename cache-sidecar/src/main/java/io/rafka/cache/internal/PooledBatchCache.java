@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +42,12 @@ import org.slf4j.LoggerFactory;
  * <p>Puts are coalesced: one write is in flight at a time, and the puts that arrive meanwhile go
  * out together in the next one (at most {@value #MAX_PUTS_PER_WRITE} values or
  * {@value #MAX_BYTES_PER_WRITE} bytes), as a Redis pipeline or a run of memcached sets. Under load
- * that turns one round trip, one worker hand-off and one timeout per batch into one per write;
- * alone, a put goes out at once. At most {@code cache.queue-size} puts wait; beyond that a put is
- * skipped as busy.
+ * that turns one round trip, one worker hand-off and one timeout per batch into one per write.
+ * A put also waits up to {@link CacheConfig#effectiveWriteLinger()} for company (the timer
+ * starts the write when the oldest waiting put has waited that long, or at once when a write's
+ * worth is waiting); with no linger, a put alone goes out at once. At most
+ * {@code cache.queue-size} puts wait; beyond that a put is skipped as busy. Puts still waiting
+ * when the cache closes are dropped (completed as skipped): the log has them.
  */
 abstract class PooledBatchCache implements BatchCache {
     /** One logger for every cache, so operators can tune or silence it in one place. */
@@ -64,16 +68,20 @@ abstract class PooledBatchCache implements BatchCache {
     private volatile boolean closed;
     private final ConcurrentLinkedQueue<PendingPut> pendingPuts = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingCount = new AtomicInteger();
+    private final AtomicLong pendingBytes = new AtomicLong();
     private final AtomicBoolean writing = new AtomicBoolean();
+    private final AtomicBoolean lingerScheduled = new AtomicBoolean();
+    private final long lingerNanos;
 
-    /** A put waiting for the next write. */
-    private record PendingPut(String key, byte[] value, CompletableFuture<Void> done) {
+    /** A put waiting for the next write, since {@code queuedAt} ({@link System#nanoTime()}). */
+    private record PendingPut(String key, byte[] value, long queuedAt, CompletableFuture<Void> done) {
     }
 
     protected PooledBatchCache(CacheConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.threadPrefix = "rafka-cache-" + config.kind().configName();
         this.health = new CacheHealth(config.describe(), LOG);
+        this.lingerNanos = config.effectiveWriteLinger().toNanos();
         this.workers = new ThreadPoolExecutor(config.threads(), config.threads(), 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(config.queueSize()), threads(threadPrefix + "-"),
                 new ThreadPoolExecutor.AbortPolicy());
@@ -131,18 +139,35 @@ abstract class PooledBatchCache implements BatchCache {
             counters.skippedBusy.increment();
             return DONE;
         }
-        PendingPut put = new PendingPut(rendered.get(), bytes(batch.duplicate()), new CompletableFuture<>());
+        PendingPut put = new PendingPut(rendered.get(), bytes(batch.duplicate()), System.nanoTime(), new CompletableFuture<>());
+        pendingBytes.addAndGet(put.value().length);
         pendingPuts.add(put);
         writePending();
         return put.done();
     }
 
     /**
-     * Starts a write of the waiting puts unless one is in flight (that one starts the next when
-     * it completes, so no put is left waiting).
+     * Starts a write of the waiting puts when they are due and none is in flight; when they are
+     * not due yet, makes sure the timer comes back for them. Every way out leaves either a write
+     * in flight (its completion calls this again), a timer scheduled (it calls this), or nothing
+     * waiting, so no put is left behind.
      */
     private void writePending() {
-        while (!pendingPuts.isEmpty() && writing.compareAndSet(false, true)) {
+        while (true) {
+            PendingPut oldest = pendingPuts.peek();
+            if (oldest == null) {
+                return;
+            }
+            long waited = System.nanoTime() - oldest.queuedAt();
+            boolean due = closed || waited >= lingerNanos || pendingCount.get() >= MAX_PUTS_PER_WRITE
+                    || pendingBytes.get() >= MAX_BYTES_PER_WRITE;
+            if (!due) {
+                scheduleLinger(lingerNanos - waited);
+                return;
+            }
+            if (!writing.compareAndSet(false, true)) {
+                return;
+            }
             List<PendingPut> batch = new ArrayList<>();
             long bytes = 0;
             for (PendingPut p; batch.size() < MAX_PUTS_PER_WRITE && (p = pendingPuts.peek()) != null; ) {
@@ -154,6 +179,7 @@ abstract class PooledBatchCache implements BatchCache {
                 bytes += p.value().length;
             }
             pendingCount.addAndGet(-batch.size());
+            pendingBytes.addAndGet(-bytes);
             if (batch.isEmpty()) {
                 writing.set(false);
                 continue;
@@ -172,6 +198,21 @@ abstract class PooledBatchCache implements BatchCache {
                 return;
             }
             finish(batch, written.join()); // answered at once (down, busy): go on with the loop
+        }
+    }
+
+    /** Has the timer call {@link #writePending()} in {@code nanos}, unless it already will. */
+    private void scheduleLinger(long nanos) {
+        if (!lingerScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            timer.schedule(() -> {
+                lingerScheduled.set(false);
+                writePending();
+            }, Math.max(nanos, 0), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            lingerScheduled.set(false); // closing: close() completes the waiting puts
         }
     }
 
@@ -241,6 +282,7 @@ abstract class PooledBatchCache implements BatchCache {
         }
         closed = true;
         timer.shutdownNow();
+        writePending(); // puts still lingering complete as skipped; the log has them
         workers.shutdown();
         try {
             if (!workers.awaitTermination(config.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {

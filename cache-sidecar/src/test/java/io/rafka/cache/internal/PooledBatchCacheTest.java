@@ -92,7 +92,7 @@ class PooledBatchCacheTest {
     @Test
     void oversizeValuesAreSkipped() {
         cache = new FakeCache(new CacheConfig(CacheConfig.Kind.REDIS, "test", "127.0.0.1", 1,
-                Duration.ofMinutes(1), 1000, Duration.ofSeconds(1), 1, 1, Duration.ofMillis(20), 0));
+                Duration.ofMinutes(1), 1000, Duration.ofSeconds(1), 1, 1, Duration.ofMillis(20), Duration.ZERO, 0));
 
         join(cache.put(key(1, 0), ByteBuffer.wrap(batch(0, 1, 20, 100))));
 
@@ -146,6 +146,50 @@ class PooledBatchCacheTest {
         for (int i = 0; i <= 100; i++) {
             assertThat(join(cache.get(key(1, i * 10L)))).as("batch %d", i).isPresent();
         }
+    }
+
+    @Test
+    void withTheInProcessTierOnPutsLingerAndGoOutInOneWrite() {
+        cache = new FakeCache(lingering(Duration.ofSeconds(1)));
+        List<CompletableFuture<Void>> puts = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            puts.add(cache.put(key(1, i * 10L), ByteBuffer.wrap(batch(i * 10L, 1))).toCompletableFuture());
+        }
+
+        puts.forEach(PooledBatchCacheTest::join);
+
+        assertThat(cache.writes.get()).as("5 puts within the linger").isEqualTo(1);
+        assertThat(cache.store).hasSize(5);
+        assertThat(cache.metrics().puts()).isEqualTo(5);
+    }
+
+    @Test
+    void aWritesWorthOfPutsGoesOutWithoutWaitingForTheLinger() {
+        cache = new FakeCache(lingering(Duration.ofSeconds(1)));
+        List<CompletableFuture<Void>> puts = new ArrayList<>();
+        for (int i = 0; i <= PooledBatchCache.MAX_PUTS_PER_WRITE; i++) {
+            puts.add(cache.put(key(1, i * 10L), ByteBuffer.wrap(batch(i * 10L, 1))).toCompletableFuture());
+        }
+
+        Poll.until(Duration.ofSeconds(10), "a full write", () -> cache.writes.get() == 1);
+        assertThat(cache.store).hasSize(PooledBatchCache.MAX_PUTS_PER_WRITE);
+        assertThat(puts.get(PooledBatchCache.MAX_PUTS_PER_WRITE)).as("the one over still lingers").isNotDone();
+        join(puts.get(PooledBatchCache.MAX_PUTS_PER_WRITE));
+        assertThat(cache.writes.get()).isEqualTo(2);
+        assertThat(cache.store).hasSize(PooledBatchCache.MAX_PUTS_PER_WRITE + 1);
+    }
+
+    @Test
+    void putsStillLingeringWhenTheCacheClosesCompleteAsSkipped() {
+        cache = new FakeCache(lingering(Duration.ofSeconds(1)));
+        CompletableFuture<Void> put = cache.put(key(1, 0), ByteBuffer.wrap(batch(0, 1))).toCompletableFuture();
+        assertThat(put).isNotDone();
+
+        cache.close();
+
+        assertThat(put).isDone();
+        assertThat(cache.store).isEmpty();
+        assertThat(cache.metrics().puts()).isZero();
     }
 
     @Test
@@ -253,7 +297,13 @@ class PooledBatchCacheTest {
 
     private static CacheConfig config(long timeoutMs, int threads, int queue) {
         return new CacheConfig(CacheConfig.Kind.REDIS, "test", "127.0.0.1", 1, Duration.ofMinutes(1),
-                1_000_000, Duration.ofMillis(timeoutMs), threads, queue, Duration.ofMillis(20), 0);
+                1_000_000, Duration.ofMillis(timeoutMs), threads, queue, Duration.ofMillis(20), Duration.ZERO, 0);
+    }
+
+    /** A cache whose node has the in-process tier on, so puts wait up to {@code linger}. */
+    private static CacheConfig lingering(Duration linger) {
+        return new CacheConfig(CacheConfig.Kind.REDIS, "test", "127.0.0.1", 1, Duration.ofMinutes(1),
+                1_000_000, Duration.ofSeconds(1), 2, 1000, Duration.ofMillis(20), linger, 1 << 20);
     }
 
     private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
