@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param skippedOversize puts not sent because the value exceeded {@code cache.max-value-bytes}
  * @param skippedKey      calls not sent because the key could not be rendered (over 250 bytes)
  * @param puts            values stored
+ * @param writes          round trips that stored them (a write carries every put waiting for it,
+ *                        see {@code cache.write-linger-ms}); {@code puts / writes} is the batching
+ *                        factor; the in-process tier counts each put as a write
  * @param downTransitions times the cache went from up to down
  * @param latency         time from call to completion of the calls that reached the server
  */
@@ -36,6 +39,7 @@ public record CacheMetrics(
         long skippedOversize,
         long skippedKey,
         long puts,
+        long writes,
         long downTransitions,
         Latency latency) {
 
@@ -50,7 +54,7 @@ public record CacheMetrics(
     }
 
     static CacheMetrics empty(CacheConfig.Kind kind) {
-        return new CacheMetrics(kind, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, Latency.EMPTY);
+        return new CacheMetrics(kind, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, Latency.EMPTY);
     }
 
     /**

@@ -220,6 +220,6 @@ public final class MemoryTail {
     /** A snapshot of the counters, in the sidecar's shape (kind {@code memory}, always up, no latency). */
     public CacheMetrics metrics() {
         return new CacheMetrics(CacheConfig.Kind.MEMORY, enabled(), hits.sum(), misses.sum(), 0, 0, 0, 0, 0,
-                skippedOversize.sum(), 0, puts.sum(), 0, CacheMetrics.Latency.EMPTY);
+                skippedOversize.sum(), 0, puts.sum(), puts.sum(), 0, CacheMetrics.Latency.EMPTY);
     }
 }

@@ -25,6 +25,7 @@ final class CacheCounters {
     final LongAdder skippedOversize = new LongAdder();
     final LongAdder skippedKey = new LongAdder();
     final LongAdder puts = new LongAdder();
+    final LongAdder writes = new LongAdder();
     private final LongAdder latencyCount = new LongAdder();
     private final LongAdder latencySum = new LongAdder();
     private final LongAccumulator latencyMax = new LongAccumulator(Math::max, 0);
@@ -58,7 +59,7 @@ final class CacheCounters {
         long count = Math.max(latencyCount.sum(), running);
         return new CacheMetrics(kind, up, hits.sum(), misses.sum(), corrupt.sum(), errors.sum(),
                 timeouts.sum(), skippedDown.sum(), skippedBusy.sum(), skippedOversize.sum(),
-                skippedKey.sum(), puts.sum(), downTransitions,
+                skippedKey.sum(), puts.sum(), writes.sum(), downTransitions,
                 new CacheMetrics.Latency(count, latencySum.sum(), latencyMax.get(), cumulative));
     }
 }

@@ -219,6 +219,7 @@ abstract class PooledBatchCache implements BatchCache {
     private void finish(List<PendingPut> batch, Outcome<Boolean> outcome) {
         if (outcome instanceof Outcome.Done<Boolean>) {
             counters.puts.add(batch.size());
+            counters.writes.increment();
             refusalLogged.set(false);
         }
         writing.set(false);

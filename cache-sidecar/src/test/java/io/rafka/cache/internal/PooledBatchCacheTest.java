@@ -143,6 +143,7 @@ class PooledBatchCacheTest {
         assertThat(cache.writes.get()).as("1 + 100 puts in writes of at most %d", PooledBatchCache.MAX_PUTS_PER_WRITE)
                 .isEqualTo(3);
         assertThat(cache.metrics().puts()).isEqualTo(101);
+        assertThat(cache.metrics().writes()).isEqualTo(3);
         for (int i = 0; i <= 100; i++) {
             assertThat(join(cache.get(key(1, i * 10L)))).as("batch %d", i).isPresent();
         }
@@ -161,6 +162,7 @@ class PooledBatchCacheTest {
         assertThat(cache.writes.get()).as("5 puts within the linger").isEqualTo(1);
         assertThat(cache.store).hasSize(5);
         assertThat(cache.metrics().puts()).isEqualTo(5);
+        assertThat(cache.metrics().writes()).isEqualTo(1);
     }
 
     @Test
@@ -171,7 +173,8 @@ class PooledBatchCacheTest {
             puts.add(cache.put(key(1, i * 10L), ByteBuffer.wrap(batch(i * 10L, 1))).toCompletableFuture());
         }
 
-        Poll.until(Duration.ofSeconds(10), "a full write", () -> cache.writes.get() == 1);
+        join(puts.get(PooledBatchCache.MAX_PUTS_PER_WRITE - 1));
+        assertThat(cache.writes.get()).isEqualTo(1);
         assertThat(cache.store).hasSize(PooledBatchCache.MAX_PUTS_PER_WRITE);
         assertThat(puts.get(PooledBatchCache.MAX_PUTS_PER_WRITE)).as("the one over still lingers").isNotDone();
         join(puts.get(PooledBatchCache.MAX_PUTS_PER_WRITE));

@@ -99,6 +99,8 @@ public final class NodeMetrics implements AutoCloseable {
         cacheCounter("rafka_cache_errors", "Failed cache calls, timeouts included", cache, CacheMetrics::errors, kind);
         cacheCounter("rafka_cache_skipped", "Cache calls not sent (down, busy, oversize)", cache, CacheMetrics::skipped, kind);
         cacheCounter("rafka_cache_puts", "Batches written through to the cache", cache, CacheMetrics::puts, kind);
+        cacheCounter("rafka_cache_writes", "Round trips that wrote them (puts/writes = batches per write)", cache,
+                CacheMetrics::writes, kind);
         Gauge.builder("rafka_cache_up", cache, c -> c.get().up() ? 1 : 0).description("1 while the cache is reachable")
                 .tag("kind", kind).register(registry);
         FunctionTimer.builder("rafka_cache_latency", cache, c -> c.get().latency().count(),

@@ -54,9 +54,15 @@ abstract class CachedNodeContract {
 
     /** @param scanRecords records at each partition's tail read at start (and made recent) */
     TestNode startNode(long memoryBytes, int scanRecords) throws Exception {
-        return TestNode.start(dir, Map.of("cache.kind", kind(), "cache.port", String.valueOf(server.port()),
-                "cache.timeout-ms", "200", "cache.probe-interval-ms", "100", "cache.memory-bytes", String.valueOf(memoryBytes),
-                "producer-state.scan-records", String.valueOf(scanRecords)));
+        return startNode(memoryBytes, scanRecords, Map.of());
+    }
+
+    TestNode startNode(long memoryBytes, int scanRecords, Map<String, String> more) throws Exception {
+        Map<String, String> settings = new java.util.HashMap<>(Map.of("cache.kind", kind(),
+                "cache.port", String.valueOf(server.port()), "cache.timeout-ms", "200", "cache.probe-interval-ms", "100",
+                "cache.memory-bytes", String.valueOf(memoryBytes), "producer-state.scan-records", String.valueOf(scanRecords)));
+        settings.putAll(more);
+        return TestNode.start(dir, settings);
     }
 
     @AfterEach
@@ -136,6 +142,26 @@ abstract class CachedNodeContract {
         String metrics = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(metrics).containsPattern("rafka_cache_hits_total\\{kind=\"" + kind() + "\"\\} [1-9]")
                 .contains("rafka_cache_up{kind=\"" + kind() + "\"} 1.0").contains("rafka_cache_latency_seconds_count");
+    }
+
+    @Test
+    void withTheInProcessTierOnTheSidecarWritesGatherManyBatches() throws Exception {
+        node.close();
+        node = startNode(1 << 20, 200_000, Map.of("cache.write-linger-ms", "1000"));
+        waitFor("the cache to be up", () -> node.node.cache().isAvailable());
+        for (int b = 0; b < 20; b++) {
+            produce(b);
+        }
+        assertThat(fetch(190)).as("the tail is served while the sidecar writes linger").containsExactlyElementsOf(expected(19, 20));
+
+        waitFor("the write-through of every batch to the sidecar", () -> node.node.cache().metrics().puts() >= 20);
+        assertThat(node.node.cache().metrics().writes()).as("20 batches produced within the 1-s linger")
+                .isBetween(1L, 5L);
+        assertThat(node.node.cache().metrics().errors()).isZero();
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(
+                "http://127.0.0.1:" + node.node.httpPort() + "/metrics").toURL().openConnection();
+        String metrics = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(metrics).containsPattern("rafka_cache_writes_total\\{kind=\"" + kind() + "\"\\} [1-5]\\.0");
     }
 
     @Test
