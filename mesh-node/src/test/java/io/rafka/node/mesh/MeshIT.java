@@ -295,13 +295,29 @@ class MeshIT {
             return victimPartitions.stream().allMatch(p -> victimId.equals(after.get("kill/" + p)));
         });
         for (int p : victimPartitions) {
-            // and serves them: a produce through another node reaches it
-            assertThat(mesh.broker(0).produce(request("kill", p, "back", 1)).getBaseOffset()).isGreaterThan(0);
+            // and serves them: a produce through another node reaches it (retried as a client would
+            // while the restarted node is still opening the partition it now owns)
+            ProduceRequest back = request("kill", p, "back", 1);
+            assertThat(Poll.untilPresent(Duration.ofSeconds(30), "kill/" + p + " served by the restarted node",
+                    () -> produceOrUnavailable(mesh.broker(0), back)).getBaseOffset()).isGreaterThan(0);
         }
     }
 
     private static long count(Map<String, String> owners, String id) {
         return owners.entrySet().stream().filter(e -> e.getKey().startsWith("kill/") && e.getValue().equals(id)).count();
+    }
+
+    /** A produce that succeeded, or empty on UNAVAILABLE (the partition is changing hands: retry). */
+    static java.util.Optional<ProduceResponse> produceOrUnavailable(io.rafka.proto.v1.BrokerGrpc.BrokerBlockingStub broker,
+                                                                    ProduceRequest request) {
+        try {
+            return java.util.Optional.of(broker.produce(request));
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                return java.util.Optional.empty();
+            }
+            throw e;
+        }
     }
 
     static ProduceRequest request(String topic, int partition, String prefix, int records) {

@@ -2,8 +2,6 @@ package io.rafka.node.mesh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.rafka.pastry.NodeId;
 import io.rafka.proto.v1.CreateTopicRequest;
 import io.rafka.proto.v1.DescribeClusterResponse;
@@ -198,14 +196,7 @@ class PastryMeshIT {
 
     /** A produce that succeeded, or empty on UNAVAILABLE (the partition is changing hands). */
     private static Optional<ProduceResponse> produce(int node, int partition) {
-        try {
-            return Optional.of(mesh.broker(node).produce(MeshIT.request("routes", partition, "after-" + node, 1)));
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+        return MeshIT.produceOrUnavailable(mesh.broker(node), MeshIT.request("routes", partition, "after-" + node, 1));
     }
 
     /**
