@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -58,7 +59,7 @@ abstract class CachedNodeContract {
     }
 
     TestNode startNode(long memoryBytes, int scanRecords, Map<String, String> more) throws Exception {
-        Map<String, String> settings = new java.util.HashMap<>(Map.of("cache.kind", kind(),
+        Map<String, String> settings = new HashMap<>(Map.of("cache.kind", kind(),
                 "cache.port", String.valueOf(server.port()), "cache.timeout-ms", "200", "cache.probe-interval-ms", "100",
                 "cache.memory-bytes", String.valueOf(memoryBytes), "producer-state.scan-records", String.valueOf(scanRecords)));
         settings.putAll(more);
@@ -120,6 +121,13 @@ abstract class CachedNodeContract {
         return out;
     }
 
+    /** The node's Prometheus text, as a scraper reads it. */
+    String metrics() throws java.io.IOException {
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(
+                "http://127.0.0.1:" + node.node.httpPort() + "/metrics").toURL().openConnection();
+        return new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
     static void waitFor(String what, BooleanSupplier condition) {
         Poll.until(Duration.ofSeconds(20), what, condition);
     }
@@ -137,9 +145,7 @@ abstract class CachedNodeContract {
             assertThat(hits()).as("hits after reading batch %d at the tail", b).isGreaterThan(before);
         }
         assertThat(fetch(0)).as("a read from the first recent batch chains every cached batch").containsExactlyElementsOf(expected(0, 20));
-        java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(
-                "http://127.0.0.1:" + node.node.httpPort() + "/metrics").toURL().openConnection();
-        String metrics = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String metrics = metrics();
         assertThat(metrics).containsPattern("rafka_cache_hits_total\\{kind=\"" + kind() + "\"\\} [1-9]")
                 .contains("rafka_cache_up{kind=\"" + kind() + "\"} 1.0").contains("rafka_cache_latency_seconds_count");
     }
@@ -158,9 +164,7 @@ abstract class CachedNodeContract {
         assertThat(node.node.cache().metrics().writes()).as("20 batches produced within the 1-s linger")
                 .isBetween(1L, 5L);
         assertThat(node.node.cache().metrics().errors()).isZero();
-        java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(
-                "http://127.0.0.1:" + node.node.httpPort() + "/metrics").toURL().openConnection();
-        String metrics = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String metrics = metrics();
         assertThat(metrics).containsPattern("rafka_cache_writes_total\\{kind=\"" + kind() + "\"\\} [1-5]\\.0");
     }
 
@@ -191,9 +195,7 @@ abstract class CachedNodeContract {
         assertThat(memory.metrics().misses()).isEqualTo(memoryMisses + 1);
         assertThat(hits()).isEqualTo(sidecarHits + 20);
 
-        java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(
-                "http://127.0.0.1:" + node.node.httpPort() + "/metrics").toURL().openConnection();
-        String metrics = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String metrics = metrics();
         assertThat(metrics).containsPattern("rafka_cache_hits_total\\{kind=\"memory\"\\} [1-9]")
                 .containsPattern("rafka_cache_hits_total\\{kind=\"" + kind() + "\"\\} [1-9]")
                 .containsPattern("rafka_cache_memory_bytes [1-9]");

@@ -10,6 +10,7 @@ import io.rafka.client.ProducerConfig;
 import io.rafka.client.ProducerRecord;
 import io.rafka.client.RafkaProducer;
 import io.rafka.proto.v1.Acks;
+import io.rafka.proto.v1.BrokerGrpc;
 import io.rafka.proto.v1.CreateTopicRequest;
 import io.rafka.proto.v1.DescribeClusterResponse;
 import io.rafka.proto.v1.FetchRequest;
@@ -32,6 +33,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -308,13 +310,12 @@ class MeshIT {
     }
 
     /** A produce that succeeded, or empty on UNAVAILABLE (the partition is changing hands: retry). */
-    static java.util.Optional<ProduceResponse> produceOrUnavailable(io.rafka.proto.v1.BrokerGrpc.BrokerBlockingStub broker,
-                                                                    ProduceRequest request) {
+    static Optional<ProduceResponse> produceOrUnavailable(BrokerGrpc.BrokerBlockingStub broker, ProduceRequest request) {
         try {
-            return java.util.Optional.of(broker.produce(request));
+            return Optional.of(broker.produce(request));
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             throw e;
         }
