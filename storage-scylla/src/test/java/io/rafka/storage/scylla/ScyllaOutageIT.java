@@ -97,7 +97,9 @@ class ScyllaOutageIT {
 
             endpoint.startServer();
             // The same log instance appends again once the driver has reconnected.
-            int recoveredSeq = 1_000_000;
+            // A sequence number of its own: appends fail fast while no node is reachable, so the
+            // producer gets through hundreds of thousands of them during the outage.
+            int recoveredSeq = sequence.getAndIncrement();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             Appended first = null;
             while (first == null) {
