@@ -77,14 +77,16 @@ public final class ScyllaLogEngine implements LogEngine {
     private final ScyllaConfig config;
     private final CqlSession session;
     private final Statements statements;
+    private final MetadataTable metadata;
     private final MicrosClock clock = new MicrosClock();
     private final Map<PartitionId, CompletableFuture<ScyllaPartitionLog>> logs = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private ScyllaLogEngine(ScyllaConfig config, CqlSession session, Statements statements) {
+    private ScyllaLogEngine(ScyllaConfig config, CqlSession session, Statements statements, MetadataTable metadata) {
         this.config = config;
         this.session = session;
         this.statements = statements;
+        this.metadata = metadata;
     }
 
     /**
@@ -108,7 +110,8 @@ public final class ScyllaLogEngine implements LogEngine {
                 })
                 .thenCompose(session -> Schema.ensure(session, config)
                         .thenCompose(v -> Statements.prepare(session, config))
-                        .thenApply(st -> new ScyllaLogEngine(config, session, st))
+                        .thenCompose(st -> MetadataTable.prepare(session, config)
+                                .thenApply(mt -> new ScyllaLogEngine(config, session, st, mt)))
                         .whenComplete((engine, e) -> {
                             if (e != null) {
                                 session.closeAsync();
@@ -286,6 +289,11 @@ public final class ScyllaLogEngine implements LogEngine {
             t = t.getCause();
         }
         return t;
+    }
+
+    /** The cluster-metadata table in this engine's keyspace, on this engine's session. */
+    public MetadataTable metadataTable() {
+        return metadata;
     }
 
     public ScyllaConfig config() {

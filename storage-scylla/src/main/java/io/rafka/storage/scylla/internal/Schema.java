@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  * partitions  ((topic, partition), bucket)               one row per bucket: its max timestamp (TTL = retention + 60 s)
  *             static: bucket_span, head_bucket, end_offset, start_bucket (no TTL: the partition's own state),
  *             epochs (epoch -> first offset, see EpochHistory), writer_clock (see EpochClock)
+ * metadata    ((map_name), entry_key)                    cluster metadata written through from the
+ *             entry_value (opaque bytes), no TTL         supernodes' maps (see MetadataTable)
  * </pre>
  *
  * <p>A {@code partitions} table of an earlier version, without the fencing columns, gets them
@@ -42,6 +44,7 @@ public final class Schema {
     private static final Logger log = LoggerFactory.getLogger(Schema.class);
     static final String BATCHES = "batches";
     static final String PARTITIONS = "partitions";
+    static final String METADATA = "metadata";
     /** DDL may wait for schema agreement; give it more than a data request. */
     private static final Duration DDL_TIMEOUT = Duration.ofSeconds(60);
 
@@ -54,6 +57,8 @@ public final class Schema {
             "max_timestamp", DataTypes.BIGINT, "bucket_span", DataTypes.BIGINT, "head_bucket", DataTypes.BIGINT,
             "end_offset", DataTypes.BIGINT, "start_bucket", DataTypes.BIGINT,
             "epochs", DataTypes.mapOf(DataTypes.INT, DataTypes.BIGINT), "writer_clock", DataTypes.BIGINT);
+    private static final Map<String, DataType> METADATA_COLUMNS = columns(
+            "map_name", DataTypes.TEXT, "entry_key", DataTypes.TEXT, "entry_value", DataTypes.BLOB);
     /** Columns added after the first release, with their CQL types: added to an existing table when missing. */
     private static final Map<String, String> PARTITIONS_ADDED_COLUMNS = Map.of(
             "epochs", "map<int, bigint> static", "writer_clock", "bigint static");
@@ -91,6 +96,7 @@ public final class Schema {
         return keyspace
                 .thenCompose(v -> ddl(session, createBatches(ks)))
                 .thenCompose(v -> ddl(session, createPartitions(ks)))
+                .thenCompose(v -> ddl(session, createMetadata(ks)))
                 .thenCompose(v -> session.refreshSchemaAsync())
                 .thenCompose(metadata -> addMissingColumns(session, ks, metadata.getKeyspace(CqlIdentifier.fromInternal(ks))))
                 .thenCompose(v -> session.refreshSchemaAsync())
@@ -99,6 +105,7 @@ public final class Schema {
                             new IllegalStateException("keyspace " + ks + " is missing right after it was created"));
                     checkTable(km, BATCHES, BATCHES_COLUMNS);
                     checkTable(km, PARTITIONS, PARTITIONS_COLUMNS);
+                    checkTable(km, METADATA, METADATA_COLUMNS);
                 });
     }
 
@@ -200,7 +207,11 @@ public final class Schema {
             }
         }
         List<String> pk = tm.getPartitionKey().stream().map(c -> c.getName().asInternal()).toList();
-        List<String> wantedPk = table.equals(BATCHES) ? List.of("topic", "partition", "bucket") : List.of("topic", "partition");
+        List<String> wantedPk = switch (table) {
+            case BATCHES -> List.of("topic", "partition", "bucket");
+            case METADATA -> List.of("map_name");
+            default -> List.of("topic", "partition");
+        };
         if (!pk.equals(wantedPk)) {
             throw new ScyllaConfigException(ScyllaConfig.KEYSPACE, "table " + km.getName().asInternal() + "." + table
                     + " exists with partition key " + pk + " instead of " + wantedPk + "; use another "
@@ -246,6 +257,14 @@ public final class Schema {
                 + " PRIMARY KEY ((topic, partition), bucket))"
                 + " WITH CLUSTERING ORDER BY (bucket ASC)"
                 + " AND comment = 'Rafka partition state (static) and per-bucket max timestamps'";
+    }
+
+    /** One CQL partition per map: a map's keys are read in one query when a cluster starts. */
+    static String createMetadata(String ks) {
+        return "CREATE TABLE IF NOT EXISTS " + ks + "." + METADATA + " ("
+                + "map_name text, entry_key text, entry_value blob,"
+                + " PRIMARY KEY ((map_name), entry_key))"
+                + " WITH comment = 'Rafka cluster metadata: topics, leases, committed offsets, counters'";
     }
 
     private static Map<String, DataType> columns(Object... kv) {
