@@ -4,13 +4,16 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MapStoreConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.rafka.supernode.internal.Counter;
 import io.rafka.supernode.internal.GroupOps;
 import io.rafka.supernode.internal.LeaseOps;
+import io.rafka.supernode.internal.MetadataCodec;
 import io.rafka.supernode.internal.OffsetOps;
 import io.rafka.supernode.internal.OffsetOps.GroupOffsets;
+import io.rafka.supernode.internal.PersistedMap;
 import io.rafka.supernode.internal.SessionOps;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,11 +89,22 @@ public final class SupernodeStore {
 
     /**
      * Adds the configuration of this store's maps (all named {@code rafka.*}) to {@code config}:
-     * {@code backupCount} synchronous backups, no reads from backups, no eviction, no expiry. Every
-     * member, full or lite, should be configured the same way.
+     * {@code backupCount} synchronous backups, no reads from backups, no eviction, no expiry, and
+     * nothing persisted. Every member, full or lite, should be configured the same way.
      */
     public static void configure(Config config, int backupCount) {
+        configure(config, backupCount, Optional.empty());
+    }
+
+    /**
+     * As {@link #configure(Config, int)}, and with {@code persistence} present the topics, leases,
+     * committed offsets and counters are written through to it (see {@link MetadataPersistence}):
+     * a change is stored there before it is applied and acknowledged, and a map that starts empty
+     * is loaded from it before its first use on this member.
+     */
+    public static void configure(Config config, int backupCount, Optional<MetadataPersistence> persistence) {
         Objects.requireNonNull(config, "hazelcast config");
+        Objects.requireNonNull(persistence, "persistence");
         if (backupCount < 0 || backupCount > MapConfig.MAX_BACKUP_COUNT) {
             throw new IllegalArgumentException("backup count must be between 0 and " + MapConfig.MAX_BACKUP_COUNT
                     + ", got " + backupCount);
@@ -104,8 +118,24 @@ public final class SupernodeStore {
                     .setTimeToLiveSeconds(0)
                     .setMaxIdleSeconds(0);
             map.getEvictionConfig().setEvictionPolicy(EvictionPolicy.NONE);
+            persistence.flatMap(p -> persisted(name, p)).ifPresent(store -> map.setMapStoreConfig(new MapStoreConfig()
+                    .setEnabled(true)
+                    .setImplementation(store)
+                    .setWriteDelaySeconds(0)
+                    .setInitialLoadMode(MapStoreConfig.InitialLoadMode.EAGER)));
             config.addMapConfig(map);
         }
+    }
+
+    /** The write-through store of a persisted map; sessions and group membership are not persisted. */
+    private static Optional<PersistedMap<?>> persisted(String name, MetadataPersistence persistence) {
+        return Optional.ofNullable(switch (name) {
+            case TOPICS -> new PersistedMap<>(name, persistence, MetadataCodec.TOPICS);
+            case LEASES -> new PersistedMap<>(name, persistence, MetadataCodec.LEASES);
+            case OFFSETS -> new PersistedMap<>(name, persistence, MetadataCodec.OFFSETS);
+            case COUNTERS -> new PersistedMap<>(name, persistence, MetadataCodec.COUNTERS);
+            default -> null;
+        });
     }
 
     // ---------------------------------------------------------------------------------- topics

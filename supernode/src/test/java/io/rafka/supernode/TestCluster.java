@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -31,6 +32,10 @@ final class TestCluster implements AutoCloseable {
     }
 
     static TestCluster start(int fullMembers, int liteMembers, int backupCount) {
+        return start(fullMembers, liteMembers, backupCount, Optional.empty());
+    }
+
+    static TestCluster start(int fullMembers, int liteMembers, int backupCount, Optional<MetadataPersistence> persistence) {
         String clusterName = "rafka-supernode-test-" + UUID.randomUUID();
         List<Integer> ports = freePorts(fullMembers + liteMembers);
         List<HazelcastInstance> full = new ArrayList<>();
@@ -40,7 +45,8 @@ final class TestCluster implements AutoCloseable {
             // One by one: members started in parallel could each elect themselves master and split.
             for (int i = 0; i < fullMembers + liteMembers; i++) {
                 boolean isLite = i >= fullMembers;
-                HazelcastInstance hz = Hazelcast.newHazelcastInstance(config(clusterName, ports, i, isLite, backupCount));
+                HazelcastInstance hz = Hazelcast.newHazelcastInstance(config(clusterName, ports, i, isLite, backupCount,
+                        persistence));
                 (isLite ? lite : full).add(hz);
             }
             int size = fullMembers + liteMembers;
@@ -53,7 +59,8 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
-    private static Config config(String clusterName, List<Integer> ports, int index, boolean lite, int backupCount) {
+    private static Config config(String clusterName, List<Integer> ports, int index, boolean lite, int backupCount,
+                                 Optional<MetadataPersistence> persistence) {
         Config config = new Config();
         config.setClusterName(clusterName);
         config.setInstanceName(clusterName + "-" + (lite ? "lite-" : "full-") + index);
@@ -76,7 +83,7 @@ final class TestCluster implements AutoCloseable {
         for (int port : ports) {
             join.getTcpIpConfig().addMember("127.0.0.1:" + port); // one by one: ranges break AddressUtil
         }
-        SupernodeStore.configure(config, backupCount);
+        SupernodeStore.configure(config, backupCount, persistence);
         return config;
     }
 
