@@ -130,8 +130,10 @@ public final class RafkaNode implements AutoCloseable {
                     return Future.failedFuture(err);
                 })
                 .compose(engine -> {
+                    // Cluster mode runs on CQL storage only (NodeConfig checks it): its metadata goes there too.
                     Future<ClusterBootstrap.Joined> joined = config.cluster().isPresent()
-                            ? ClusterBootstrap.join(config.clusterName(), config.nodeName(), config.cluster().get(), options)
+                            ? ClusterBootstrap.join(config.clusterName(), config.nodeName(), config.cluster().get(),
+                                    ((ScyllaLogEngine) engine).metadataTable(), options)
                             : Future.succeededFuture(new ClusterBootstrap.Joined(Vertx.vertx(options), null));
                     return joined.recover(err -> {
                         engine.close();

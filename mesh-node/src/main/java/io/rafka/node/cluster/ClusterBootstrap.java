@@ -6,6 +6,8 @@ import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.HazelcastInstance;
 import io.rafka.node.config.ClusterConfig;
 import io.rafka.node.config.ConfigException;
+import io.rafka.storage.scylla.MetadataTable;
+import io.rafka.supernode.MetadataPersistence;
 import io.rafka.supernode.SupernodeStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,7 +18,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -34,15 +39,20 @@ public final class ClusterBootstrap {
     private ClusterBootstrap() {
     }
 
-    /** Joins once the seeds resolve (see {@link SeedResolution}: pods of a StatefulSet start together). */
-    public static Future<Joined> join(String clusterName, String nodeName, ClusterConfig cc, VertxOptions options) {
+    /**
+     * Joins once the seeds resolve (see {@link SeedResolution}: pods of a StatefulSet start
+     * together). The metadata maps are written through to {@code metadata} (see
+     * {@link SupernodeStore#configure(Config, int, Optional)}).
+     */
+    public static Future<Joined> join(String clusterName, String nodeName, ClusterConfig cc, MetadataTable metadata,
+                                      VertxOptions options) {
         return Future.fromCompletionStage(SeedResolution.await(cc, SeedResolution.Dns.SYSTEM))
-                .compose(seeds -> join(clusterName, nodeName, cc, seeds, options));
+                .compose(seeds -> join(clusterName, nodeName, cc, seeds, metadata, options));
     }
 
     private static Future<Joined> join(String clusterName, String nodeName, ClusterConfig cc, SeedResolution seeds,
-                                       VertxOptions options) {
-        Config hz = hazelcastConfig(clusterName, nodeName, cc, seeds.members());
+                                       MetadataTable metadata, VertxOptions options) {
+        Config hz = hazelcastConfig(clusterName, nodeName, cc, seeds.members(), Optional.of(new TablePersistence(metadata)));
         HazelcastClusterManager manager = new HazelcastClusterManager(hz);
         options.getEventBusOptions().setHost(cc.host()).setPort(0);
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
@@ -56,8 +66,35 @@ public final class ClusterBootstrap {
                 });
     }
 
-    /** The Hazelcast configuration; {@code members} are the seeds as resolved addresses ({@link SeedResolution#members}). */
-    static Config hazelcastConfig(String clusterName, String nodeName, ClusterConfig cc, List<String> members) {
+    /** The metadata maps' persistence: the metadata table of the node's CQL storage. */
+    private record TablePersistence(MetadataTable table) implements MetadataPersistence {
+        @Override
+        public Collection<String> keys(String map) {
+            return table.keys(map);
+        }
+
+        @Override
+        public Map<String, byte[]> load(String map, Collection<String> keys) {
+            return table.load(map, keys);
+        }
+
+        @Override
+        public void store(String map, String key, byte[] value) {
+            table.store(map, key, value);
+        }
+
+        @Override
+        public void delete(String map, String key) {
+            table.delete(map, key);
+        }
+    }
+
+    /**
+     * The Hazelcast configuration; {@code members} are the seeds as resolved addresses
+     * ({@link SeedResolution#members}), {@code persistence} the metadata maps' write-through store.
+     */
+    static Config hazelcastConfig(String clusterName, String nodeName, ClusterConfig cc, List<String> members,
+                                  Optional<MetadataPersistence> persistence) {
         Config hz = ConfigUtil.loadConfig();
         hz.setClusterName(clusterName);
         hz.setInstanceName("rafka-" + nodeName + "-" + ProcessHandle.current().pid());
@@ -81,7 +118,7 @@ public final class ClusterBootstrap {
         join.getAutoDetectionConfig().setEnabled(false);
         join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(2);
         members.forEach(seed -> join.getTcpIpConfig().addMember(seed)); // one by one: ranges are not parsed
-        SupernodeStore.configure(hz, cc.metadataBackups());
+        SupernodeStore.configure(hz, cc.metadataBackups(), persistence);
         return hz;
     }
 

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -142,7 +143,7 @@ class SeedResolutionTest {
         SeedResolution seeds = new SeedResolution(cc, dns);
         seeds.attempt();
 
-        Config hz = ClusterBootstrap.hazelcastConfig("rafka", "rafka-1", cc, seeds.members());
+        Config hz = ClusterBootstrap.hazelcastConfig("rafka", "rafka-1", cc, seeds.members(), Optional.empty());
 
         assertThat(hz.getNetworkConfig().getJoin().getTcpIpConfig().getMembers())
                 .containsExactly("10.0.0.1:5701", "10.0.0.2:5701");
