@@ -36,7 +36,9 @@ import java.util.random.RandomGenerator;
 /**
  * The cluster's metadata: topics, node sessions, partition leases with epochs, producer ids,
  * committed offsets and consumer-group membership, kept in Hazelcast maps on the supernodes (full members, with backups) and used
- * the same way from lite members. See the package documentation for the session and lease model.
+ * the same way from lite members; topics, leases, offsets and counters are written through to a
+ * {@link MetadataPersistence} when one is configured. See the package documentation for the
+ * session and lease model.
  *
  * <p>Every change is atomic per map entry ({@code putIfAbsent}, or an entry processor that decides
  * and writes in one step on the member owning the entry); nothing relies on Hazelcast's CP

@@ -10,6 +10,12 @@
  * on the member owning the entry and decides and writes in one step. Processors that read the clock
  * send their resulting value to the backups rather than letting them decide again.
  *
+ * <p>Given a {@link io.rafka.supernode.MetadataPersistence}, topics, leases, committed offsets and
+ * counters are also written through to it before a change is applied, and loaded back when the maps
+ * start empty: a cluster that lost every supernode at once keeps them, and lease epochs carry on
+ * from where they were instead of starting again at 1. Sessions and group membership are rebuilt
+ * by the nodes and members that come back.
+ *
  * <h2>Sessions</h2>
  * A node's {@link io.rafka.supernode.NodeSession} is one life of that node, like a ZooKeeper
  * session: {@code register} stores it with a random session id and a deadline {@code ttl} after the
