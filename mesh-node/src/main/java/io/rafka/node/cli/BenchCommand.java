@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -58,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
     @Mixin
     ClientOptions client;
-    @Parameters(index = "0", description = "produce, consume, e2e or fetch.")
+    @Parameters(index = "0", description = "produce, consume, e2e, fetch or commit.")
     String scenario;
     @Option(names = "--topic", defaultValue = "bench", description = "Topic (created when missing). Default ${DEFAULT-VALUE}.")
     String topic;
@@ -103,8 +104,9 @@ final class BenchCommand implements Callable<Integer> {
             case "consume" -> consume(label);
             case "e2e" -> e2e(label);
             case "fetch" -> fetch(label);
+            case "commit" -> commit(label);
             default -> throw new CommandLine.ParameterException(spec.commandLine(),
-                    "scenario must be produce, consume, e2e or fetch, was '" + scenario + "'");
+                    "scenario must be produce, consume, e2e, fetch or commit, was '" + scenario + "'");
         };
     }
 
@@ -241,6 +243,42 @@ final class BenchCommand implements Callable<Integer> {
             long elapsed = System.nanoTime() - start;
             progress.close();
             summary(label, consumed.get(), bytes, elapsed, null);
+        }
+        return 0;
+    }
+
+    /**
+     * Commits of a fresh group, one at a time, each moving the offset of every partition of the
+     * topic by one (so every commit changes the stored entry); --records is the number of commits,
+     * the latency that of one commit round trip, records/s commits per second.
+     */
+    private int commit(String label) throws Exception {
+        List<TopicPartitionRef> parts = partitionsOf(topic);
+        String group = "bench-commit-" + Long.toHexString(System.nanoTime());
+        Recorder latency = new Recorder(3);
+        Histogram total = new Histogram(3);
+        AtomicLong committed = new AtomicLong();
+        try (RafkaConsumer consumer = new RafkaConsumer(ConsumerConfig.builder(client.bootstrap).groupId(group)
+                .connections(1).build())) {
+            consumer.assign(parts);
+            long start = System.nanoTime();
+            Progress progress = new Progress(label, committed, latency, total, start);
+            try (progress) {
+                for (long i = 1; i <= records; i++) {
+                    Map<TopicPartitionRef, Long> offsets = new HashMap<>();
+                    for (TopicPartitionRef tp : parts) {
+                        offsets.put(tp, i);
+                    }
+                    long sentAt = System.nanoTime();
+                    consumer.commitSync(offsets);
+                    latency.recordValue(Math.max(1, (System.nanoTime() - sentAt) / 1000));
+                    committed.incrementAndGet();
+                }
+            } catch (RuntimeException e) {
+                System.err.println("rafka bench: commit failed after " + committed.get() + " commits: " + RafkaCli.message(e));
+                return 1;
+            }
+            summary(label, committed.get(), 0, System.nanoTime() - start, progress.finish());
         }
         return 0;
     }

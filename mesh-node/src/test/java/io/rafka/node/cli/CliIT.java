@@ -93,6 +93,9 @@ class CliIT {
         Run e2e = rafka(null, "bench", "e2e", "--topic", "e", "--records", "2000", "--rate", "2000", "--name", "e2e-2k", "-b", bootstrap);
         assertThat(e2e.exit()).as(e2e.err()).isZero();
         assertThat(e2e.out().trim()).matches("bench e2e-2k records/s=\\d+ MB/s=[\\d.]+ p50_ms=[\\d.]+ p99_ms=[\\d.]+ p999_ms=[\\d.]+ max_ms=[\\d.]+");
+        Run commit = rafka(null, "bench", "commit", "--topic", "b", "--records", "200", "-b", bootstrap);
+        assertThat(commit.exit()).as(commit.err()).isZero();
+        assertThat(commit.out().trim()).matches("bench commit records/s=\\d+ MB/s=0.00 p50_ms=[\\d.]+ p99_ms=[\\d.]+ p999_ms=[\\d.]+ max_ms=[\\d.]+");
     }
 
     @Test
@@ -104,6 +107,7 @@ class CliIT {
         assertThat(badAcks.err()).contains("--acks must be none, leader or all, was 'most'");
         Run badScenario = rafka(null, "bench", "sideways", "-b", bootstrap);
         assertThat(badScenario.exit()).isEqualTo(2);
+        assertThat(badScenario.err()).contains("produce, consume, e2e, fetch or commit, was 'sideways'");
         Run missingTopic = rafka(null, "topic", "describe", "ghost", "-b", bootstrap);
         assertThat(missingTopic.exit()).isEqualTo(1);
         assertThat(missingTopic.err()).contains("NOT_FOUND").contains("ghost");
