@@ -1,8 +1,8 @@
 package io.rafka.node;
 
+import com.hazelcast.core.HazelcastInstance;
 import io.rafka.cache.BatchCache;
 import io.rafka.cache.MemoryTail;
-import com.hazelcast.core.HazelcastInstance;
 import io.rafka.node.cluster.Cluster;
 import io.rafka.node.cluster.ClusterBootstrap;
 import io.rafka.node.cluster.ClusterMetadata;
@@ -49,6 +49,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -140,7 +141,9 @@ public final class RafkaNode implements AutoCloseable {
                         storage.shutdownNow();
                         releaseQuietly(lock);
                         return Future.failedFuture(err);
-                    }).compose(j -> startOn(config, j.vertx(), j.hazelcast(), storage, lock, engine));
+                    }).compose(j -> openStore(j.hazelcast()).transform(opened -> opened.succeeded()
+                            ? startOn(config, j.vertx(), opened.result(), storage, lock, engine)
+                            : abort(j.vertx(), storage, engine, lock, opened.cause())));
                 });
     }
 
@@ -149,15 +152,28 @@ public final class RafkaNode implements AutoCloseable {
         if (config.scylla().isPresent()) {
             return ScyllaLogEngine.start(config.scylla().get()).thenApply(e -> (LogEngine) e);
         }
-        return java.util.concurrent.CompletableFuture.completedFuture(new LocalLogEngine(new LocalLogConfig(
+        return CompletableFuture.completedFuture(new LocalLogEngine(new LocalLogConfig(
                 config.dataDir().resolve("logs"), FsyncPolicy.valueOf(config.fsync().toUpperCase(Locale.ROOT)),
                 config.fsyncIntervalMs(), 4096), storage));
     }
 
-    private static Future<RafkaNode> startOn(NodeConfig config, Vertx vertx, HazelcastInstance hazelcast,
+    /**
+     * The cluster's metadata store (null for a standalone node). Its maps are loaded from CQL
+     * storage when the cluster starts them, waiting while storage cannot list them, so this runs
+     * on a thread of its own rather than an event loop; the future has no Vert.x context, so the
+     * start continues on that thread (as it would on the thread that joined the cluster).
+     */
+    private static Future<SupernodeStore> openStore(HazelcastInstance hazelcast) {
+        if (hazelcast == null) {
+            return Future.succeededFuture(null);
+        }
+        return Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> new SupernodeStore(hazelcast),
+                task -> new Thread(task, "rafka-metadata-load").start()));
+    }
+
+    private static Future<RafkaNode> startOn(NodeConfig config, Vertx vertx, SupernodeStore store,
                                              ExecutorService storage, FileLock lock, LogEngine engine) {
         Metadata metadata;
-        SupernodeStore store = hazelcast == null ? null : new SupernodeStore(hazelcast);
         try {
             metadata = store != null ? new ClusterMetadata(store) : new LocalMetadata(config.dataDir());
         } catch (RuntimeException e) {

@@ -68,7 +68,18 @@ public final class NodeProcess implements AutoCloseable {
         }, "node-output");
         reader.setDaemon(true);
         reader.start();
-        int[] bound = ports.get(60, TimeUnit.SECONDS);
+        int[] bound;
+        try {
+            bound = ports.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            p.destroyForcibly();
+            List<String> seen;
+            synchronized (output) {
+                seen = List.copyOf(output.subList(Math.max(0, output.size() - 60), output.size()));
+            }
+            throw new IllegalStateException("node neither ready nor gone after 60 s; its last output:\n"
+                    + String.join("\n", seen), e);
+        }
         return new NodeProcess(p, bound[0], bound[1], output);
     }
 

@@ -102,7 +102,9 @@ public final class SupernodeStore {
      * As {@link #configure(Config, int)}, and with {@code persistence} present the topics, leases,
      * committed offsets and counters are written through to it (see {@link MetadataPersistence}):
      * a change is stored there before it is applied and acknowledged, and a map that starts empty
-     * is loaded from it before its first use on this member.
+     * is loaded from it before its first use: the store's constructor waits for that, also while
+     * the persistence cannot list the stored keys (see {@link PersistedMap}), so do not construct
+     * it on an event loop.
      */
     public static void configure(Config config, int backupCount, Optional<MetadataPersistence> persistence) {
         Objects.requireNonNull(config, "hazelcast config");

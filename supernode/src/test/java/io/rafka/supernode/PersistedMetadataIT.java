@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.rafka.testkit.Poll;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -84,13 +88,33 @@ class PersistedMetadataIT {
         }
     }
 
+    @Test
+    void aClusterStartingWhileThePersistenceFailsWaitsForItsMetadata() throws Exception {
+        InMemory persistence = new InMemory();
+        try (TestCluster first = TestCluster.start(1, 0, 0, Optional.of(persistence))) {
+            new SupernodeStore(first.full(0)).createTopic("kept", 2, Map.of());
+        }
+        persistence.failing = true;
+        try (TestCluster second = TestCluster.start(1, 1, 0, Optional.of(persistence))) {
+            CompletableFuture<SupernodeStore> opening = CompletableFuture.supplyAsync(() -> new SupernodeStore(second.lite(0)));
+            Poll.until(Duration.ofSeconds(30), "the stored keys are asked for again and again",
+                    () -> persistence.refused.get() >= 3);
+            assertThat(opening).as("no store while its maps could not be loaded").isNotDone();
+            persistence.failing = false;
+            SupernodeStore store = opening.get(30, TimeUnit.SECONDS);
+            assertThat(store.topics()).extracting(TopicRecord::name).containsExactly("kept");
+        }
+    }
+
     /** A stand-in for the CQL table: what was stored, per map; can be made to fail. */
     private static final class InMemory implements MetadataPersistence {
         private final Map<String, Map<String, byte[]>> maps = new ConcurrentHashMap<>();
+        final AtomicInteger refused = new AtomicInteger();
         volatile boolean failing;
 
         private Map<String, byte[]> map(String name) {
             if (failing) {
+                refused.incrementAndGet();
                 throw new IllegalStateException("persistence is down");
             }
             return maps.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
