@@ -161,7 +161,7 @@ public final class RafkaNode implements AutoCloseable {
      * The cluster's metadata store (null for a standalone node). Its maps are loaded from CQL
      * storage when the cluster starts them, waiting while storage cannot list them, so this runs
      * on a thread of its own rather than an event loop; the future has no Vert.x context, so the
-     * start continues on that thread (as it would on the thread that joined the cluster).
+     * rest of the start runs on that thread until its next asynchronous step.
      */
     private static Future<SupernodeStore> openStore(HazelcastInstance hazelcast) {
         if (hazelcast == null) {

@@ -66,20 +66,22 @@ public final class MetadataTable {
 
     /** Stores (or replaces) the value of {@code key} in {@code map}. */
     public void store(String map, String key, byte[] value) {
-        requireNames(map, key);
+        requireName("map", map);
+        requireName("key", key);
         Objects.requireNonNull(value, "value");
         run("store " + map + "/" + key, () -> session.execute(writing(insert.bind(map, key, ByteBuffer.wrap(value)))));
     }
 
     /** Deletes {@code key} from {@code map}; a missing key is fine. */
     public void delete(String map, String key) {
-        requireNames(map, key);
+        requireName("map", map);
+        requireName("key", key);
         run("delete " + map + "/" + key, () -> session.execute(writing(delete.bind(map, key))));
     }
 
     /** Every key of {@code map}, in key order. */
     public List<String> keys(String map) {
-        requireNames(map, "-");
+        requireName("map", map);
         return call("list the keys of " + map, () -> {
             List<String> out = new ArrayList<>();
             for (Row row : session.execute(reading(keys.bind(map)))) {
@@ -91,7 +93,8 @@ public final class MetadataTable {
 
     /** The values of those of {@code keys} that are stored in {@code map}. */
     public Map<String, byte[]> load(String map, Collection<String> keys) {
-        requireNames(map, "-");
+        requireName("map", map);
+        keys.forEach(key -> requireName("key", key));
         List<String> all = List.copyOf(keys);
         Map<String, byte[]> out = new HashMap<>();
         for (int from = 0; from < all.size(); from += LOAD_CHUNK) {
@@ -111,10 +114,10 @@ public final class MetadataTable {
         return out;
     }
 
-    private static void requireNames(String map, String key) {
-        if (map == null || map.isEmpty() || key == null || key.isEmpty()) {
-            throw new IllegalArgumentException("a metadata entry needs a non-empty map name and key, got map '" + map
-                    + "' key '" + key + "'");
+    private static void requireName(String what, String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("a metadata " + what + " name must not be empty, was "
+                    + (name == null ? "null" : "''"));
         }
     }
 

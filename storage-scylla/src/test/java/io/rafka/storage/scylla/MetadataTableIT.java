@@ -10,6 +10,7 @@ import io.rafka.testkit.cql.CqlServerExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -78,9 +79,11 @@ class MetadataTableIT {
         try (ScyllaLogEngine engine = ScyllaLogEngine.connect(config)) {
             MetadataTable table = engine.metadataTable();
             assertThatThrownBy(() -> table.store("", "k", bytes("v")))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("map ''");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("a metadata map name must not be empty, was ''");
             assertThatThrownBy(() -> table.delete("rafka.topics", ""))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key ''");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("a metadata key name must not be empty, was ''");
+            assertThatThrownBy(() -> table.load("rafka.topics", Arrays.asList("ok", null)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("a metadata key name must not be empty, was null");
             table.store("rafka.topics", "kept", bytes("before"));
 
             assumeTrue(endpoint.canStopAndStart(), "needs a CQL server that this JVM can stop and start");
