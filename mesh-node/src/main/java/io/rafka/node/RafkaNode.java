@@ -141,7 +141,7 @@ public final class RafkaNode implements AutoCloseable {
                         storage.shutdownNow();
                         releaseQuietly(lock);
                         return Future.failedFuture(err);
-                    }).compose(j -> openStore(j.hazelcast()).transform(opened -> opened.succeeded()
+                    }).compose(j -> openStore(j.hazelcast(), config).transform(opened -> opened.succeeded()
                             ? startOn(config, j.vertx(), opened.result(), storage, lock, engine)
                             : abort(j.vertx(), storage, engine, lock, opened.cause())));
                 });
@@ -163,11 +163,13 @@ public final class RafkaNode implements AutoCloseable {
      * on a thread of its own rather than an event loop; the future has no Vert.x context, so the
      * rest of the start runs on that thread until its next asynchronous step.
      */
-    private static Future<SupernodeStore> openStore(HazelcastInstance hazelcast) {
+    private static Future<SupernodeStore> openStore(HazelcastInstance hazelcast, NodeConfig config) {
         if (hazelcast == null) {
             return Future.succeededFuture(null);
         }
-        return Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> new SupernodeStore(hazelcast),
+        // A lease holder whose session vanished with the supernodes counts as live for one session TTL.
+        Duration grace = config.cluster().orElseThrow().sessionTtl();
+        return Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> new SupernodeStore(hazelcast, grace),
                 task -> new Thread(task, "rafka-metadata-load").start()));
     }
 
@@ -299,14 +301,27 @@ public final class RafkaNode implements AutoCloseable {
     }
 
     private static <T> Future<T> abort(Vertx vertx, ExecutorService storage, LogEngine engine, FileLock lock, Throwable err) {
+        // A cluster member closes its engine after leaving the cluster: the metadata maps use its session.
+        boolean clustered = vertx.isClustered();
+        if (!clustered) {
+            closeQuietly(engine);
+        }
+        storage.shutdownNow();
+        return vertx.close().transform(v -> {
+            if (clustered) {
+                closeQuietly(engine);
+            }
+            releaseQuietly(lock);
+            return Future.failedFuture(err);
+        });
+    }
+
+    private static void closeQuietly(LogEngine engine) {
         try {
             engine.close();
         } catch (RuntimeException ignored) {
             // already failing: report the original error
         }
-        storage.shutdownNow();
-        releaseQuietly(lock);
-        return vertx.close().transform(v -> Future.failedFuture(err));
     }
 
     public NodeIdentity identity() {
@@ -366,7 +381,9 @@ public final class RafkaNode implements AutoCloseable {
             c.peers().close();
         });
         broker.close();
-        engine.close();
+        if (cluster.isEmpty()) {
+            engine.close();
+        }
         cache.close();
         storageThreads.shutdown();
         try {
@@ -374,6 +391,11 @@ public final class RafkaNode implements AutoCloseable {
             vertx.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("closing vert.x: {}", e.toString());
+        }
+        if (cluster.isPresent()) {
+            // Only now that this member has left the cluster: until then a supernode owns metadata
+            // entries, and their writes and reads go through the engine's CQL session.
+            engine.close();
         }
         metrics.close();
         releaseQuietly(dataLock);

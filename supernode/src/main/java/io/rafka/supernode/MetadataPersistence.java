@@ -24,8 +24,17 @@ public interface MetadataPersistence {
     /** The stored values of those of {@code keys} that have one. */
     Map<String, byte[]> load(String map, Collection<String> keys);
 
-    /** Stores (or replaces) one value. */
-    void store(String map, String key, byte[] value);
+    /** {@link #store}'s version when the value has none: the storage's clock orders the writes. */
+    long NO_VERSION = -1;
+
+    /**
+     * Stores (or replaces) one value. A {@code version} of at least 0 grows with every change of
+     * the entry (a lease's epoch, a counter's value): of two writes of one entry the higher version
+     * must win, whatever order they land in (after a Hazelcast partition moved, the old owner's
+     * last write may land after the new owner's first). {@link #NO_VERSION}: the later write wins,
+     * by the storage's clock.
+     */
+    void store(String map, String key, byte[] value, long version);
 
     /** Deletes one value; deleting a missing key does nothing. */
     void delete(String map, String key);

@@ -15,6 +15,7 @@ import io.rafka.supernode.internal.OffsetOps;
 import io.rafka.supernode.internal.OffsetOps.GroupOffsets;
 import io.rafka.supernode.internal.PersistedMap;
 import io.rafka.supernode.internal.SessionOps;
+import io.rafka.supernode.internal.SinceOps;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +58,9 @@ public final class SupernodeStore {
     static final String OFFSETS = "rafka.offsets";
     static final String COUNTERS = "rafka.counters";
     static final String GROUPS = "rafka.groups";
-    private static final List<String> MAPS = List.of(TOPICS, SESSIONS, LEASES, OFFSETS, COUNTERS, GROUPS);
+    static final String SINCE = "rafka.since";
+    private static final List<String> MAPS = List.of(TOPICS, SESSIONS, LEASES, OFFSETS, COUNTERS, GROUPS, SINCE);
+    private static final String SESSIONS_SINCE = "sessions";
 
     /** How many producer ids one store reserves from the cluster at a time. */
     public static final int PRODUCER_ID_BLOCK = 1_000;
@@ -73,20 +76,36 @@ public final class SupernodeStore {
     private final IMap<String, GroupOffsets> offsets;
     private final IMap<String, Long> counters;
     private final IMap<String, ConsumerGroup> groups;
+    private final IMap<String, Long> since;
+    private final long absentSessionGraceMs;
     private final RandomGenerator sessionIds = new SecureRandom();
 
     private final Object producerIdLock = new Object();
     private long nextProducerId; // guarded by producerIdLock; the block [nextProducerId, producerIdEnd) is ours
     private long producerIdEnd; // guarded by producerIdLock
 
+    /** A store that declares an absent session dead at once (see {@link #SupernodeStore(HazelcastInstance, Duration)}). */
     public SupernodeStore(HazelcastInstance hz) {
+        this(hz, Duration.ZERO);
+    }
+
+    /**
+     * A store on {@code hz}. {@code absentSessionGrace} (the nodes' session TTL) is how long a
+     * lease's holder whose session is absent, rather than dead or expired, still counts as live
+     * after the session map started: when every supernode was lost the sessions went with them,
+     * while nodes that kept running still hold their leases and acknowledge writes until their
+     * next renewal fails.
+     */
+    public SupernodeStore(HazelcastInstance hz, Duration absentSessionGrace) {
         Objects.requireNonNull(hz, "hazelcast instance");
+        this.absentSessionGraceMs = Checks.nonNegative(absentSessionGrace, "absent session grace").toMillis();
         this.topics = hz.getMap(TOPICS);
         this.sessions = hz.getMap(SESSIONS);
         this.leases = hz.getMap(LEASES);
         this.offsets = hz.getMap(OFFSETS);
         this.counters = hz.getMap(COUNTERS);
         this.groups = hz.getMap(GROUPS);
+        this.since = hz.getMap(SINCE);
     }
 
     /**
@@ -177,8 +196,8 @@ public final class SupernodeStore {
     }
 
     /**
-     * Deletes a topic, then its committed offsets in every group and the leases under its
-     * {@linkplain TopicRecord#partitionKey(int) partition keys}.
+     * Deletes a topic's committed offsets in every group, then the topic, then the leases under
+     * its {@linkplain TopicRecord#partitionKey(int) partition keys}.
      *
      * @return the deleted topic
      * @throws TopicNotFoundException if no topic of that name exists
@@ -186,11 +205,17 @@ public final class SupernodeStore {
     public TopicRecord deleteTopic(String name) {
         Checks.requireBlockingAllowed("deleteTopic");
         Checks.requireNonEmpty(name, "topic name");
+        // Offsets first: they are keyed by the topic's name, so offsets left behind by a delete that
+        // failed half-way would be inherited by a topic created again under that name. A retried
+        // delete runs this again; leases left behind are harmless (their keys are never reused).
+        if (!topics.containsKey(name)) {
+            throw new TopicNotFoundException(name);
+        }
+        offsets.executeOnEntries(new OffsetOps.DropTopic(name));
         TopicRecord removed = topics.remove(name);
         if (removed == null) {
             throw new TopicNotFoundException(name);
         }
-        offsets.executeOnEntries(new OffsetOps.DropTopic(name));
         leases.removeAll(new LeaseOps.KeyPrefix<>(removed.storageName() + "/"));
         LOG.info("deleted topic '{}' (incarnation {}) with its committed offsets and leases", name, removed.incarnation());
         return removed;
@@ -270,13 +295,19 @@ public final class SupernodeStore {
     }
 
     /**
-     * Declares the session dead if it is due: returns true if it is absent, replaced by a newer
-     * session, dead, or expired (and then marks it dead); false while it is live. Once true, always
-     * true: a session declared dead is never renewed.
+     * Declares the session dead if it is due: returns true if it is absent (once the absent-session
+     * grace has passed since the session map started), replaced by a newer session, dead, or expired
+     * (and then marks it dead); false while it is live. Once true, always true: a session declared
+     * dead is never renewed.
      */
     public boolean expireIfDue(String nodeId, long sessionId) {
         Checks.requireBlockingAllowed("expireIfDue");
         Checks.requireNonEmpty(nodeId, "node id");
+        if (!sessions.containsKey(nodeId) && !since.executeOnKey(SESSIONS_SINCE, new SinceOps.Passed(absentSessionGraceMs))) {
+            LOG.debug("session {} of node '{}' is absent, within {} ms of the session map's start: not due",
+                    sessionId, nodeId, absentSessionGraceMs);
+            return false;
+        }
         boolean due = sessions.executeOnKey(nodeId, new SessionOps.ExpireIfDue(sessionId));
         LOG.debug("session {} of node '{}' due: {}", sessionId, nodeId, due);
         return due;

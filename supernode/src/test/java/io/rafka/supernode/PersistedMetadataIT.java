@@ -67,6 +67,26 @@ class PersistedMetadataIT {
     }
 
     @Test
+    void aLeaseWhoseHoldersSessionVanishedWithTheSupernodesIsKeptForTheGrace() {
+        InMemory persistence = new InMemory();
+        try (TestCluster cluster = TestCluster.start(1, 2, 0, Optional.of(persistence))) {
+            SupernodeStore x = new SupernodeStore(cluster.lite(0), Duration.ofSeconds(3));
+            NodeSession holder = x.register("node-x", "x", "127.0.0.1:1", "127.0.0.1:2", false, TTL, Duration.ZERO);
+            Lease held = ((LeaseResult.Acquired) x.acquire("t~1/0", holder)).lease();
+
+            cluster.restartAllFull(); // sessions are gone, the lease came back from the persistence
+            SupernodeStore y = new SupernodeStore(cluster.lite(1), Duration.ofSeconds(3));
+            NodeSession other = y.register("node-y", "y", "127.0.0.1:3", "127.0.0.1:4", false, TTL, Duration.ZERO);
+            assertThat(y.acquire("t~1/0", other)).as("the holder may still be acknowledging writes")
+                    .isEqualTo(new LeaseResult.HeldBy(held));
+            assertThat(x.renew(holder, TTL)).as("the holder learns at its next renewal that its session is gone").isFalse();
+            Lease taken = Poll.untilPresent(Duration.ofSeconds(30), "the lease is taken over once the grace passed", () ->
+                    y.acquire("t~1/0", other) instanceof LeaseResult.Acquired a ? Optional.of(a.lease()) : Optional.empty());
+            assertThat(taken.epoch()).isEqualTo(held.epoch() + 1);
+        }
+    }
+
+    @Test
     void aChangeThePersistenceRefusesIsNotApplied() {
         InMemory persistence = new InMemory();
         try (TestCluster cluster = TestCluster.start(1, 1, 0, Optional.of(persistence))) {
@@ -132,7 +152,7 @@ class PersistedMetadataIT {
         }
 
         @Override
-        public void store(String map, String key, byte[] value) {
+        public void store(String map, String key, byte[] value, long version) {
             map(map).put(key, value.clone());
         }
 

@@ -26,9 +26,19 @@ final class TestCluster implements AutoCloseable {
     private final List<HazelcastInstance> full;
     private final List<HazelcastInstance> lite;
 
-    private TestCluster(List<HazelcastInstance> full, List<HazelcastInstance> lite) {
+    private final String clusterName;
+    private final List<Integer> ports;
+    private final int backupCount;
+    private final Optional<MetadataPersistence> persistence;
+
+    private TestCluster(List<HazelcastInstance> full, List<HazelcastInstance> lite, String clusterName, List<Integer> ports,
+                        int backupCount, Optional<MetadataPersistence> persistence) {
         this.full = full;
         this.lite = lite;
+        this.clusterName = clusterName;
+        this.ports = ports;
+        this.backupCount = backupCount;
+        this.persistence = persistence;
     }
 
     static TestCluster start(int fullMembers, int liteMembers, int backupCount) {
@@ -40,7 +50,7 @@ final class TestCluster implements AutoCloseable {
         List<Integer> ports = freePorts(fullMembers + liteMembers);
         List<HazelcastInstance> full = new ArrayList<>();
         List<HazelcastInstance> lite = new ArrayList<>();
-        TestCluster cluster = new TestCluster(full, lite);
+        TestCluster cluster = new TestCluster(full, lite, clusterName, ports, backupCount, persistence);
         try {
             // One by one: members started in parallel could each elect themselves master and split.
             for (int i = 0; i < fullMembers + liteMembers; i++) {
@@ -113,6 +123,17 @@ final class TestCluster implements AutoCloseable {
 
     HazelcastInstance lite(int index) {
         return lite.get(index);
+    }
+
+    /** Kills every full member (as a crash would), then starts them again on the same ports; lite members stay. */
+    void restartAllFull() {
+        full.forEach(hz -> hz.getLifecycleService().terminate());
+        int size = full.size() + lite.size();
+        for (int i = 0; i < full.size(); i++) {
+            full.set(i, Hazelcast.newHazelcastInstance(config(clusterName, ports, i, false, backupCount, persistence)));
+        }
+        Poll.until(Duration.ofSeconds(30), "all " + size + " members see each other again",
+                () -> members().stream().allMatch(hz -> hz.getCluster().getMembers().size() == size));
     }
 
     List<HazelcastInstance> members() {

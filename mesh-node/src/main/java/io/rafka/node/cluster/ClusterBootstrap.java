@@ -79,8 +79,12 @@ public final class ClusterBootstrap {
         }
 
         @Override
-        public void store(String map, String key, byte[] value) {
-            table.store(map, key, value);
+        public void store(String map, String key, byte[] value, long version) {
+            if (version == NO_VERSION) {
+                table.store(map, key, value);
+            } else {
+                table.store(map, key, value, version);
+            }
         }
 
         @Override

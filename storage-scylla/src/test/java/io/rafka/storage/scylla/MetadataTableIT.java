@@ -53,6 +53,23 @@ class MetadataTableIT {
     }
 
     @Test
+    void ofTwoTimestampedWritesTheHigherTimestampWinsWhateverTheOrder() {
+        ScyllaConfig config = ScyllaTestSupport.config(endpoint, ScyllaTestSupport.freshKeyspace("meta")).build();
+        try (ScyllaLogEngine engine = ScyllaLogEngine.connect(config)) {
+            MetadataTable table = engine.metadataTable();
+            table.store("rafka.leases", "t~1/0", bytes("epoch 3"), 6);
+            table.store("rafka.leases", "t~1/0", bytes("epoch 2, landing late"), 4);
+            assertThat(text(table.load("rafka.leases", List.of("t~1/0")).get("t~1/0"))).isEqualTo("epoch 3");
+            table.store("rafka.leases", "t~1/0", bytes("epoch 4"), 8);
+            assertThat(text(table.load("rafka.leases", List.of("t~1/0")).get("t~1/0"))).isEqualTo("epoch 4");
+            table.delete("rafka.leases", "t~1/0");
+            assertThat(table.keys("rafka.leases")).isEmpty();
+            assertThatThrownBy(() -> table.store("rafka.leases", "k", bytes("v"), -1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+        }
+    }
+
+    @Test
     void loadsMoreKeysThanOneQueryTakes() {
         ScyllaConfig config = ScyllaTestSupport.config(endpoint, ScyllaTestSupport.freshKeyspace("meta")).build();
         try (ScyllaLogEngine engine = ScyllaLogEngine.connect(config)) {

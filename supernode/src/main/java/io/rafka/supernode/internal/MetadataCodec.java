@@ -2,6 +2,7 @@ package io.rafka.supernode.internal;
 
 import io.rafka.supernode.CommittedOffset;
 import io.rafka.supernode.Lease;
+import io.rafka.supernode.MetadataPersistence;
 import io.rafka.supernode.TopicRecord;
 import io.rafka.supernode.internal.OffsetOps.GroupOffsets;
 import java.io.ByteArrayInputStream;
@@ -34,13 +35,21 @@ public sealed interface MetadataCodec<V> {
 
     V decode(byte[] bytes);
 
+    /**
+     * A number that grows with every change of an entry holding {@code value}, or
+     * {@link MetadataPersistence#NO_VERSION} when values have none.
+     */
+    default long version(V value) {
+        return MetadataPersistence.NO_VERSION;
+    }
+
     /** {@link TopicRecord}: name, partitions, config (count, then key and value), created-at, incarnation. */
     MetadataCodec<TopicRecord> TOPICS = new Topics();
-    /** {@link Lease}: partition key, owner node id (empty when released), owner session id, epoch. */
+    /** {@link Lease}: partition key, owner node id (empty when released), owner session id, epoch; versioned by epoch. */
     MetadataCodec<Lease> LEASES = new Leases();
     /** {@link GroupOffsets}: count, then topic, partition, offset, metadata, commit time per offset. */
     MetadataCodec<GroupOffsets> OFFSETS = new Offsets();
-    /** A counter's next value. */
+    /** A counter's next value, which is also its version. */
     MetadataCodec<Long> COUNTERS = new Counters();
 
     private static byte[] write(Writer writer) {
@@ -139,6 +148,12 @@ public sealed interface MetadataCodec<V> {
     }
 
     final class Leases implements MetadataCodec<Lease> {
+        /** Twice the epoch, plus one once released: a release follows the grant of its epoch, and precedes the next. */
+        @Override
+        public long version(Lease l) {
+            return 2L * l.epoch() + (l.isHeld() ? 0 : 1);
+        }
+
         @Override
         public byte[] encode(Lease l) {
             return write(out -> {
@@ -189,6 +204,12 @@ public sealed interface MetadataCodec<V> {
     }
 
     final class Counters implements MetadataCodec<Long> {
+        /** Counters only grow. */
+        @Override
+        public long version(Long value) {
+            return value;
+        }
+
         @Override
         public byte[] encode(Long value) {
             return write(out -> out.writeLong(value));

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PersistedMap<V> implements MapStore<String, V> {
     private static final Logger LOG = LoggerFactory.getLogger(PersistedMap.class);
-    static final Duration LOAD_DEADLINE = Duration.ofSeconds(5);
+    static final Duration LOAD_DEADLINE = Duration.ofSeconds(30);
     private static final long FIRST_BACKOFF_NANOS = Duration.ofMillis(100).toNanos();
     private static final long MAX_BACKOFF_NANOS = Duration.ofSeconds(5).toNanos();
 
@@ -44,7 +44,7 @@ public final class PersistedMap<V> implements MapStore<String, V> {
 
     @Override
     public void store(String key, V value) {
-        persistence.store(map, key, codec.encode(value));
+        persistence.store(map, key, codec.encode(value), codec.version(value));
     }
 
     @Override
@@ -106,6 +106,13 @@ public final class PersistedMap<V> implements MapStore<String, V> {
                 LOG.warn("{}: could not {} (attempt {}: {}); retrying in {} ms", map, what, attempt, e.toString(),
                         backoff / 1_000_000);
                 LockSupport.parkNanos(backoff);
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    IllegalStateException stopped = new IllegalStateException(map + ": gave up trying to " + what
+                            + ": interrupted (the member is shutting down)");
+                    stopped.addSuppressed(e);
+                    throw stopped;
+                }
                 backoff = Math.min(MAX_BACKOFF_NANOS, backoff * 2);
             }
         }

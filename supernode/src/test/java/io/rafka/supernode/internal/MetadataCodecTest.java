@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rafka.supernode.CommittedOffset;
 import io.rafka.supernode.Lease;
+import io.rafka.supernode.MetadataPersistence;
 import io.rafka.supernode.TopicRecord;
 import io.rafka.supernode.internal.OffsetOps.GroupOffsets;
 import java.util.Arrays;
@@ -39,6 +40,19 @@ class MetadataCodecTest {
         GroupOffsets back = MetadataCodec.OFFSETS.decode(MetadataCodec.OFFSETS.encode(g));
         assertThat(back.offsets()).isEqualTo(g.offsets());
         assertThat(back.fences()).isEmpty();
+    }
+
+    @Test
+    void aLeaseVersionGrowsWithEveryChangeOfHandsAndRelease() {
+        Lease first = new Lease("t~1/0", "a", 1, 1);
+        Lease released = first.released();
+        Lease regranted = released.grantedTo("b", 2);
+        Lease takenOver = regranted.grantedTo("c", 3);
+        assertThat(List.of(first, released, regranted, takenOver)).extracting(MetadataCodec.LEASES::version)
+                .isSorted().doesNotHaveDuplicates();
+        assertThat(MetadataCodec.COUNTERS.version(41L)).isLessThan(MetadataCodec.COUNTERS.version(42L));
+        assertThat(MetadataCodec.TOPICS.version(new TopicRecord("t", 1, Map.of(), 0, 1)))
+                .isEqualTo(MetadataPersistence.NO_VERSION);
     }
 
     @Test

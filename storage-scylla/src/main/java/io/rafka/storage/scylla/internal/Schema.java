@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * partitions  ((topic, partition), bucket)               one row per bucket: its max timestamp (TTL = retention + 60 s)
  *             static: bucket_span, head_bucket, end_offset, start_bucket (no TTL: the partition's own state),
  *             epochs (epoch -> first offset, see EpochHistory), writer_clock (see EpochClock)
- * metadata    ((map_name), entry_key)                    cluster metadata written through from the
+ * metadata    ((map_name, shard), entry_key)             cluster metadata written through from the
  *             entry_value (opaque bytes), no TTL         supernodes' maps (see MetadataTable)
  * </pre>
  *
@@ -58,7 +58,7 @@ public final class Schema {
             "end_offset", DataTypes.BIGINT, "start_bucket", DataTypes.BIGINT,
             "epochs", DataTypes.mapOf(DataTypes.INT, DataTypes.BIGINT), "writer_clock", DataTypes.BIGINT);
     private static final Map<String, DataType> METADATA_COLUMNS = columns(
-            "map_name", DataTypes.TEXT, "entry_key", DataTypes.TEXT, "entry_value", DataTypes.BLOB);
+            "map_name", DataTypes.TEXT, "shard", DataTypes.INT, "entry_key", DataTypes.TEXT, "entry_value", DataTypes.BLOB);
     /** Columns added after the first release, with their CQL types: added to an existing table when missing. */
     private static final Map<String, String> PARTITIONS_ADDED_COLUMNS = Map.of(
             "epochs", "map<int, bigint> static", "writer_clock", "bigint static");
@@ -209,7 +209,7 @@ public final class Schema {
         List<String> pk = tm.getPartitionKey().stream().map(c -> c.getName().asInternal()).toList();
         List<String> wantedPk = switch (table) {
             case BATCHES -> List.of("topic", "partition", "bucket");
-            case METADATA -> List.of("map_name");
+            case METADATA -> List.of("map_name", "shard");
             default -> List.of("topic", "partition");
         };
         if (!pk.equals(wantedPk)) {
@@ -259,11 +259,15 @@ public final class Schema {
                 + " AND comment = 'Rafka partition state (static) and per-bucket max timestamps'";
     }
 
-    /** One CQL partition per map: a map's keys are read in one query when a cluster starts. */
+    /**
+     * A map's entries spread over a fixed number of CQL partitions (shards, by a hash of the key),
+     * so that commits of many groups, and the tombstones of deleted leases, are not all on one
+     * replica set, while a cluster starting up still lists a map in a few queries.
+     */
     static String createMetadata(String ks) {
         return "CREATE TABLE IF NOT EXISTS " + ks + "." + METADATA + " ("
-                + "map_name text, entry_key text, entry_value blob,"
-                + " PRIMARY KEY ((map_name), entry_key))"
+                + "map_name text, shard int, entry_key text, entry_value blob,"
+                + " PRIMARY KEY ((map_name, shard), entry_key))"
                 + " WITH comment = 'Rafka cluster metadata: topics, leases, committed offsets, counters'";
     }
 
