@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
@@ -709,17 +710,26 @@ public final class LocalCqlServer implements AutoCloseable {
         return v == null ? 0 : Integer.parseInt(v.trim());
     }
 
-    /** A free loopback port other than {@code avoid}. Racy by nature, as every free-port pick is. */
+    /**
+     * A free loopback port other than {@code avoid}. Racy by nature, as every free-port pick is, but
+     * taken below the kernel's ephemeral range (32768 and up on Linux): Cassandra binds it only
+     * seconds later, and an ephemeral port (what binding port 0 gives) could meanwhile be taken by
+     * the outgoing connection of any process on the machine.
+     */
     static int freePort(int avoid) throws IOException {
-        while (true) {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
+            if (port == avoid) {
+                continue;
+            }
             try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(true);
-                s.bind(new InetSocketAddress("127.0.0.1", 0));
-                if (s.getLocalPort() != avoid) {
-                    return s.getLocalPort();
-                }
+                s.bind(new InetSocketAddress("127.0.0.1", port));
+                return port;
+            } catch (IOException inUse) {
+                // try another
             }
         }
+        throw new IOException("no free loopback port in [20000, 32000) after 1000 attempts");
     }
 
     private static void terminate(ProcessHandle p, Duration timeout) {
