@@ -1,11 +1,11 @@
 package io.rafka.cache;
 
+import io.rafka.cql.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +34,7 @@ public final class CacheServer implements AutoCloseable {
     }
 
     public static CacheServer start(CacheConfig.Kind kind) {
-        CacheServer server = new CacheServer(kind, freePort());
+        CacheServer server = new CacheServer(kind, FreePorts.pick());
         server.launch();
         return server;
     }
@@ -196,14 +196,5 @@ public final class CacheServer implements AutoCloseable {
             }
         }
         return sb.toString();
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free port", e);
-        }
     }
 }

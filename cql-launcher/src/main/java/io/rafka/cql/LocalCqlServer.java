@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -21,7 +20,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
@@ -310,10 +308,10 @@ public final class LocalCqlServer implements AutoCloseable {
             storagePort = intProperty(previous, "storage_port");
         }
         if (nativePort == 0) {
-            nativePort = freePort(storagePort);
+            nativePort = FreePorts.pick();
         }
         if (storagePort == 0) {
-            storagePort = freePort(nativePort);
+            storagePort = FreePorts.pick();
         }
         Files.writeString(workDir.resolve("cassandra.yaml"), cassandraYaml(), StandardCharsets.UTF_8);
         Files.writeString(workDir.resolve("logback.xml"), logbackXml(), StandardCharsets.UTF_8);
@@ -708,28 +706,6 @@ public final class LocalCqlServer implements AutoCloseable {
     private static int intProperty(Properties p, String key) {
         String v = p.getProperty(key);
         return v == null ? 0 : Integer.parseInt(v.trim());
-    }
-
-    /**
-     * A free loopback port other than {@code avoid}. Racy by nature, as every free-port pick is, but
-     * taken below the kernel's ephemeral range (32768 and up on Linux): Cassandra binds it only
-     * seconds later, and an ephemeral port (what binding port 0 gives) could meanwhile be taken by
-     * the outgoing connection of any process on the machine.
-     */
-    static int freePort(int avoid) throws IOException {
-        for (int attempt = 0; attempt < 1000; attempt++) {
-            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-            if (port == avoid) {
-                continue;
-            }
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new InetSocketAddress("127.0.0.1", port));
-                return port;
-            } catch (IOException inUse) {
-                // try another
-            }
-        }
-        throw new IOException("no free loopback port in [20000, 32000) after 1000 attempts");
     }
 
     private static void terminate(ProcessHandle p, Duration timeout) {

@@ -5,18 +5,16 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import io.rafka.cql.FreePorts;
 import io.rafka.testkit.Poll;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 /**
  * Real Hazelcast members in the test JVM on 127.0.0.1: full members holding the supernode maps,
@@ -47,7 +45,7 @@ final class TestCluster implements AutoCloseable {
 
     static TestCluster start(int fullMembers, int liteMembers, int backupCount, Optional<MetadataPersistence> persistence) {
         String clusterName = "rafka-supernode-test-" + UUID.randomUUID();
-        List<Integer> ports = freePorts(fullMembers + liteMembers);
+        List<Integer> ports = IntStream.range(0, fullMembers + liteMembers).mapToObj(i -> FreePorts.pick()).toList();
         List<HazelcastInstance> full = new ArrayList<>();
         List<HazelcastInstance> lite = new ArrayList<>();
         TestCluster cluster = new TestCluster(full, lite, clusterName, ports, backupCount, persistence);
@@ -95,26 +93,6 @@ final class TestCluster implements AutoCloseable {
         }
         SupernodeStore.configure(config, backupCount, persistence);
         return config;
-    }
-
-    private static List<Integer> freePorts(int count) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < count; i++) {
-                sockets.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-            }
-            return sockets.stream().map(ServerSocket::getLocalPort).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (ServerSocket socket : sockets) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // only probing for a free port
-                }
-            }
-        }
     }
 
     HazelcastInstance full(int index) {

@@ -2,24 +2,18 @@ package io.rafka.node.mesh;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.rafka.cql.FreePorts;
 import io.rafka.node.NodeProcess;
 import io.rafka.proto.v1.AdminGrpc;
 import io.rafka.proto.v1.BrokerGrpc;
 import io.rafka.proto.v1.DescribeClusterRequest;
 import io.rafka.proto.v1.DescribeClusterResponse;
 import io.rafka.testkit.cql.CqlEndpoint;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -30,7 +24,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Mesh implements AutoCloseable {
     private static final AtomicInteger CLUSTERS = new AtomicInteger();
-    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     final String clusterName;
     final String keyspace;
@@ -149,26 +142,9 @@ final class Mesh implements AutoCloseable {
         return -1;
     }
 
-    /**
-     * A port no one listens on, for a node process to bind a moment later. Taken below the
-     * kernel's ephemeral range (32768 and up on Linux), never twice by this JVM: a port from
-     * {@code new ServerSocket(0)} is an ephemeral one, and the outgoing connection of any process
-     * on the machine could take it before the node binds it (seen once in CI).
-     */
-    static int freePort() throws IOException {
-        for (int attempt = 0; attempt < 1000; attempt++) {
-            int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-            if (!HANDED_OUT.add(port)) {
-                continue;
-            }
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-                return port;
-            } catch (IOException inUse) {
-                // try another
-            }
-        }
-        throw new IOException("no free port in [20000, 32000) after 1000 attempts");
+    /** A port for a node process to bind a moment later (see {@link FreePorts}). */
+    static int freePort() {
+        return FreePorts.pick();
     }
 
     @Override

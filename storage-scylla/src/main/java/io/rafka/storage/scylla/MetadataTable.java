@@ -7,6 +7,7 @@ import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.rafka.storage.StorageUnavailableException;
+import io.rafka.storage.scylla.internal.Failures;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -70,10 +71,7 @@ public final class MetadataTable {
 
     /** Stores (or replaces) the value of {@code key} in {@code map}. */
     public void store(String map, String key, byte[] value) {
-        requireName("map", map);
-        requireName("key", key);
-        Objects.requireNonNull(value, "value");
-        run("store " + map + "/" + key, () -> session.execute(writing(insert.bind(map, shard(key), key, ByteBuffer.wrap(value)))));
+        run("store " + map + "/" + key, () -> session.execute(insert(map, key, value)));
     }
 
     /**
@@ -83,14 +81,17 @@ public final class MetadataTable {
      * clock, shadows every such write).
      */
     public void store(String map, String key, byte[] value, long timestamp) {
-        requireName("map", map);
-        requireName("key", key);
-        Objects.requireNonNull(value, "value");
         if (timestamp < 0) {
             throw new IllegalArgumentException("a metadata write timestamp must not be negative, was " + timestamp);
         }
-        run("store " + map + "/" + key, () -> session.execute(writing(insert.bind(map, shard(key), key,
-                ByteBuffer.wrap(value))).setQueryTimestamp(timestamp)));
+        run("store " + map + "/" + key, () -> session.execute(insert(map, key, value).setQueryTimestamp(timestamp)));
+    }
+
+    private BoundStatement insert(String map, String key, byte[] value) {
+        requireName("map", map);
+        requireName("key", key);
+        Objects.requireNonNull(value, "value");
+        return writing(insert.bind(map, shard(key), key, ByteBuffer.wrap(value)));
     }
 
     /** Deletes {@code key} from {@code map}; a missing key is fine. */
@@ -166,10 +167,8 @@ public final class MetadataTable {
     private static <T> T call(String what, Supplier<T> call) {
         try {
             return call.get();
-        } catch (IllegalArgumentException e) {
-            throw e;
         } catch (RuntimeException e) {
-            throw new StorageUnavailableException("metadata storage could not " + what + ": " + e, e);
+            throw Failures.toStorage("metadata storage could not " + what, e);
         }
     }
 

@@ -7,7 +7,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /** Turns driver failures into the storage API's exceptions. */
-final class Failures {
+public final class Failures {
     private Failures() {
     }
 
@@ -23,7 +23,7 @@ final class Failures {
      * session) is {@link StorageUnavailableException}: retryable, nothing acknowledged. Failures
      * the storage API defines pass through, and so do invalid arguments.
      */
-    static RuntimeException toStorage(String what, Throwable t) {
+    public static RuntimeException toStorage(String what, Throwable t) {
         Throwable cause = unwrap(t);
         if (cause instanceof StorageUnavailableException s) {
             return s;
